@@ -1,0 +1,27 @@
+export { JwtSocketModule } from './jwt-socket.module';
+export { JWT_SOCKET_MODULE_OPTIONS } from './jwt-socket.module-definition';
+export type { JwtSocketModuleExtras } from './jwt-socket.module-definition';
+export { JwtSocketIoAdapter } from './jwt-socket.io-adapter';
+export { JwtSocketGuard } from './jwt-socket.guard';
+export { DecodedToken, EncodedToken } from './jwt-socket.decorators';
+export { SecretProvider } from './jwt-socket.secret-provider';
+export { RevocationCheck } from './jwt-socket.revocation-check';
+export { JwtSocketRevoker } from './jwt-socket.revoker';
+export { JwtSocketAuthenticator } from './jwt-socket.authenticator';
+export type { VerifiedToken } from './jwt-socket.authenticator';
+export { getDecodedToken, getEncodedToken, isSocketAuthenticated } from './jwt-socket.session';
+export { JWT_SOCKET_RESOLVED_OPTIONS, REVOKE_EVENT, SUBJECT_ROOM_PREFIX, TOKEN_ID_ROOM_PREFIX } from './jwt-socket.constants';
+export type {
+  AuthenticatedContext,
+  ExpiredTokenAction,
+  JwtSocketHandshake,
+  JwtSocketModuleOptions,
+  LegacySecretCallback,
+  LegacySecretCallbackWithHeader,
+  OnAuthenticatedHook,
+  SecretContext,
+  SecretFunction,
+  SecretKey,
+  SecretOption,
+} from './jwt-socket.options';
+export * from './client';

@@ -1,0 +1,170 @@
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import type { KeyObject } from 'node:crypto';
+import {
+  decode,
+  JsonWebTokenError,
+  NotBeforeError,
+  TokenExpiredError,
+  verify,
+  type Jwt,
+  type JwtPayload,
+  type VerifyOptions,
+} from 'jsonwebtoken';
+import { JWT_SOCKET_RESOLVED_OPTIONS } from './jwt-socket.constants';
+import { UnauthorizedError } from './jwt-socket.error';
+import { JwtSocketErrorCode } from './jwt-socket.error-codes';
+import { describeError } from './jwt-socket.timeout';
+import { algorithmsForKey, assertAlgorithmsFitKey, isUsableSecret, toKeyObject } from './jwt-socket.key';
+import type { JwtSocketHandshake, ResolvedJwtSocketOptions, SecretKey } from './jwt-socket.options';
+import { RevocationCheck } from './jwt-socket.revocation-check';
+import { SecretProvider } from './jwt-socket.secret-provider';
+import { isPromiseLike, withTimeout } from './jwt-socket.timeout';
+import { normalizeToken } from './jwt-socket.token-extractor';
+
+export interface VerifiedToken {
+  token: string;
+  claims: JwtPayload;
+  /** Epoch ms of `exp` plus the clock tolerance; undefined when the token has no `exp`. */
+  expiresAt?: number;
+}
+
+const CLAIM_ERRORS = /^jwt (audience|issuer|subject|jwtid|nonce) invalid|^invalid (nbf|exp) value|^iat required/;
+
+/** Turns whatever a client sent into verified claims, or throws an `UnauthorizedError`. */
+@Injectable()
+export class JwtSocketAuthenticator {
+  private readonly logger = new Logger('JwtSocketAuthenticator');
+  private readonly verifyOptions: VerifyOptions;
+  private readonly pinnedAlgorithms?: ReadonlySet<string>;
+
+  constructor(
+    @Inject(JWT_SOCKET_RESOLVED_OPTIONS) private readonly options: ResolvedJwtSocketOptions,
+    private readonly secretProvider: SecretProvider,
+    @Optional() private readonly revocationCheck?: RevocationCheck,
+  ) {
+    const staticKey = secretProvider.getStaticKey?.();
+    const algorithms = options.algorithms ?? (staticKey ? algorithmsForKey(staticKey) : undefined);
+    if (staticKey && algorithms) assertAlgorithmsFitKey(algorithms, staticKey);
+    this.pinnedAlgorithms = algorithms ? new Set(algorithms) : undefined;
+    this.verifyOptions = {
+      algorithms,
+      audience: options.audience as VerifyOptions['audience'],
+      issuer: options.issuer as VerifyOptions['issuer'],
+      subject: options.subject,
+      clockTolerance: options.clockTolerance,
+      maxAge: options.maxAge,
+    };
+  }
+
+  async verify(rawToken: unknown, handshake: JwtSocketHandshake): Promise<VerifiedToken> {
+    const token = normalizeToken(rawToken, this.options.maxTokenLength);
+    const jwt = decodeJwt(token);
+    this.assertAlgorithmAccepted(jwt.header.alg);
+    const key = await this.resolveKey(jwt, handshake);
+    const claims = this.verifySignatureAndClaims(token, key);
+    if (this.revocationCheck && (await this.isRevoked(claims))) {
+      throw new UnauthorizedError(JwtSocketErrorCode.TOKEN_REVOKED);
+    }
+    return { token, claims, expiresAt: this.expiresAt(claims) };
+  }
+
+  private assertAlgorithmAccepted(algorithm: unknown): void {
+    const acceptable =
+      typeof algorithm === 'string' &&
+      algorithm.toLowerCase() !== 'none' &&
+      (this.pinnedAlgorithms === undefined || this.pinnedAlgorithms.has(algorithm));
+    if (!acceptable) {
+      throw new UnauthorizedError(JwtSocketErrorCode.INVALID_TOKEN, 'The token algorithm is not accepted');
+    }
+  }
+
+  private async resolveKey(jwt: Jwt, handshake: JwtSocketHandshake): Promise<KeyObject> {
+    let secret: SecretKey | undefined;
+    try {
+      const answer = this.secretProvider.getSecret({
+        header: jwt.header,
+        payload: jwt.payload as JwtPayload,
+        handshake,
+      });
+      secret = isPromiseLike(answer) ? await withTimeout(answer, this.options.secretTimeout) : answer;
+    } catch (error) {
+      if (error instanceof UnauthorizedError) throw error;
+      this.logger.warn(`SecretProvider failed for kid=${safeKid(jwt)}: ${describeError(error)}`);
+      throw new UnauthorizedError(JwtSocketErrorCode.SECRET_UNAVAILABLE);
+    }
+    if (!isUsableSecret(secret)) {
+      this.logger.warn(`SecretProvider returned no usable key for kid=${safeKid(jwt)}`);
+      throw new UnauthorizedError(JwtSocketErrorCode.SECRET_UNAVAILABLE);
+    }
+    try {
+      return toKeyObject(secret);
+    } catch {
+      this.logger.warn(`SecretProvider returned key material that could not be parsed for kid=${safeKid(jwt)}`);
+      throw new UnauthorizedError(JwtSocketErrorCode.SECRET_UNAVAILABLE);
+    }
+  }
+
+  private verifySignatureAndClaims(token: string, key: KeyObject): JwtPayload {
+    let claims: string | JwtPayload;
+    try {
+      claims = verify(token, key, this.verifyOptions);
+    } catch (error) {
+      throw toUnauthorizedError(error);
+    }
+    if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
+      throw new UnauthorizedError(JwtSocketErrorCode.MALFORMED_TOKEN, 'The token payload is not a JSON object');
+    }
+    return claims;
+  }
+
+  private async isRevoked(claims: JwtPayload): Promise<boolean> {
+    try {
+      return (await withTimeout(Promise.resolve(this.revocationCheck!.isRevoked(claims)), this.options.secretTimeout)) === true;
+    } catch (error) {
+      // Failing closed: a denylist that cannot answer must not let a revoked token in.
+      this.logger.warn(`RevocationCheck failed: ${describeError(error)}`);
+      throw new UnauthorizedError(JwtSocketErrorCode.TOKEN_REVOKED, 'The revocation status could not be checked');
+    }
+  }
+
+  private expiresAt(claims: JwtPayload): number | undefined {
+    return typeof claims.exp === 'number' ? (claims.exp + this.options.clockTolerance) * 1000 : undefined;
+  }
+}
+
+function decodeJwt(token: string): Jwt {
+  let jwt: Jwt | null = null;
+  try {
+    jwt = decode(token, { complete: true });
+  } catch {
+    jwt = null;
+  }
+  if (!jwt || typeof jwt.header !== 'object' || jwt.header === null) {
+    throw new UnauthorizedError(JwtSocketErrorCode.MALFORMED_TOKEN);
+  }
+  if (typeof jwt.payload !== 'object' || jwt.payload === null || Array.isArray(jwt.payload)) {
+    throw new UnauthorizedError(JwtSocketErrorCode.MALFORMED_TOKEN, 'The token payload is not a JSON object');
+  }
+  return jwt;
+}
+
+function toUnauthorizedError(error: unknown): UnauthorizedError {
+  if (error instanceof TokenExpiredError) return new UnauthorizedError(JwtSocketErrorCode.TOKEN_EXPIRED);
+  if (error instanceof NotBeforeError) {
+    return new UnauthorizedError(JwtSocketErrorCode.INVALID_CLAIMS, 'The token is not active yet');
+  }
+  if (error instanceof JsonWebTokenError && CLAIM_ERRORS.test(error.message)) {
+    return new UnauthorizedError(JwtSocketErrorCode.INVALID_CLAIMS);
+  }
+  if (error instanceof JsonWebTokenError && error.message === 'jwt malformed') {
+    return new UnauthorizedError(JwtSocketErrorCode.MALFORMED_TOKEN);
+  }
+  return new UnauthorizedError(JwtSocketErrorCode.INVALID_TOKEN);
+}
+
+function safeKid(jwt: Jwt): string {
+  const kid = jwt.header.kid;
+  return typeof kid === 'string' ? JSON.stringify(kid.slice(0, 64)) : 'none';
+}
+
+

@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { JwtSocketAuthenticator } from './jwt-socket.authenticator';
+import { JWT_SOCKET_RESOLVED_OPTIONS } from './jwt-socket.constants';
+import { JwtSocketGuard } from './jwt-socket.guard';
+import { ConfigurableModuleClass, JWT_SOCKET_MODULE_OPTIONS } from './jwt-socket.module-definition';
+import { resolveJwtSocketOptions } from './jwt-socket.options-resolver';
+import { JwtSocketRevoker } from './jwt-socket.revoker';
+import { JwtSocketSessions } from './jwt-socket.sessions';
+
+/**
+ * `JwtSocketModule.forRoot({ secret })` or `forRootAsync({ imports, inject, useFactory })`, then
+ * `app.useWebSocketAdapter(new JwtSocketIoAdapter(app))` and `@UseGuards(JwtSocketGuard)`.
+ */
+@Module({
+  providers: [
+    { provide: JWT_SOCKET_RESOLVED_OPTIONS, useFactory: resolveJwtSocketOptions, inject: [JWT_SOCKET_MODULE_OPTIONS] },
+    JwtSocketAuthenticator,
+    JwtSocketSessions,
+    JwtSocketGuard,
+    JwtSocketRevoker,
+  ],
+  exports: [JWT_SOCKET_MODULE_OPTIONS, JWT_SOCKET_RESOLVED_OPTIONS, JwtSocketAuthenticator, JwtSocketSessions, JwtSocketGuard, JwtSocketRevoker],
+})
+export class JwtSocketModule extends ConfigurableModuleClass {}
