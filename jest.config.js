@@ -12,6 +12,8 @@ const swc = [
   },
 ];
 
+process.env.NEST_MAJOR_UNDER_TEST ??= '12';
+
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/lib', '<rootDir>/test'],

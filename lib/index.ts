@@ -5,6 +5,11 @@ export { JwtSocketIoAdapter } from './jwt-socket.io-adapter';
 export { JwtSocketGuard } from './jwt-socket.guard';
 export { DecodedToken, EncodedToken } from './jwt-socket.decorators';
 export { SecretProvider } from './jwt-socket.secret-provider';
+export { JwksSecretProvider } from './jwt-socket.jwks-secret-provider';
+export { JwksKeySet } from './jwt-socket.jwks-key-set';
+export type { IssuerKeySource, IssuerStaticKey, JwksOptions } from './jwt-socket.jwks-options';
+export { isVerificationKey } from './jwt-socket.verification-key';
+export type { JwtSocketAlgorithm, VerificationKey } from './jwt-socket.verification-key';
 export { RevocationCheck } from './jwt-socket.revocation-check';
 export { JwtSocketRevoker } from './jwt-socket.revoker';
 export { JwtSocketAuthenticator } from './jwt-socket.authenticator';
@@ -19,6 +24,7 @@ export type {
   LegacySecretCallback,
   LegacySecretCallbackWithHeader,
   OnAuthenticatedHook,
+  SecretAnswer,
   SecretContext,
   SecretFunction,
   SecretKey,

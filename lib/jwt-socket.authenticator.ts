@@ -14,12 +14,14 @@ import { JWT_SOCKET_RESOLVED_OPTIONS } from './jwt-socket.constants';
 import { UnauthorizedError } from './jwt-socket.error';
 import { JwtSocketErrorCode } from './jwt-socket.error-codes';
 import { describeError } from './jwt-socket.timeout';
+import { claimsOnlyOptions, EDDSA, verifyEdDsa } from './jwt-socket.eddsa';
 import { algorithmsForKey, assertAlgorithmsFitKey, isUsableSecret, toKeyObject } from './jwt-socket.key';
-import type { JwtSocketHandshake, ResolvedJwtSocketOptions, SecretKey } from './jwt-socket.options';
+import type { JwtSocketHandshake, ResolvedJwtSocketOptions, SecretAnswer } from './jwt-socket.options';
 import { RevocationCheck } from './jwt-socket.revocation-check';
 import { SecretProvider } from './jwt-socket.secret-provider';
 import { isPromiseLike, withTimeout } from './jwt-socket.timeout';
 import { normalizeToken } from './jwt-socket.token-extractor';
+import { isVerificationKey } from './jwt-socket.verification-key';
 
 export interface VerifiedToken {
   token: string;
@@ -35,6 +37,8 @@ const CLAIM_ERRORS = /^jwt (audience|issuer|subject|jwtid|nonce) invalid|^invali
 export class JwtSocketAuthenticator {
   private readonly logger = new Logger('JwtSocketAuthenticator');
   private readonly verifyOptions: VerifyOptions;
+  /** The same claim checks, for an EdDSA token whose signature node:crypto already verified. */
+  private readonly eddsaClaimOptions: VerifyOptions;
   private readonly pinnedAlgorithms?: ReadonlySet<string>;
 
   constructor(
@@ -47,13 +51,14 @@ export class JwtSocketAuthenticator {
     if (staticKey && algorithms) assertAlgorithmsFitKey(algorithms, staticKey);
     this.pinnedAlgorithms = algorithms ? new Set(algorithms) : undefined;
     this.verifyOptions = {
-      algorithms,
+      algorithms: algorithms as VerifyOptions['algorithms'],
       audience: options.audience as VerifyOptions['audience'],
       issuer: options.issuer as VerifyOptions['issuer'],
       subject: options.subject,
       clockTolerance: options.clockTolerance,
       maxAge: options.maxAge,
     };
+    this.eddsaClaimOptions = claimsOnlyOptions(this.verifyOptions);
   }
 
   async verify(rawToken: unknown, handshake: JwtSocketHandshake): Promise<VerifiedToken> {
@@ -61,7 +66,7 @@ export class JwtSocketAuthenticator {
     const jwt = decodeJwt(token);
     this.assertAlgorithmAccepted(jwt.header.alg);
     const key = await this.resolveKey(jwt, handshake);
-    const claims = this.verifySignatureAndClaims(token, key);
+    const claims = this.verifySignatureAndClaims(token, jwt.header.alg, key);
     if (this.revocationCheck && (await this.isRevoked(claims))) {
       throw new UnauthorizedError(JwtSocketErrorCode.TOKEN_REVOKED);
     }
@@ -79,7 +84,7 @@ export class JwtSocketAuthenticator {
   }
 
   private async resolveKey(jwt: Jwt, handshake: JwtSocketHandshake): Promise<KeyObject> {
-    let secret: SecretKey | undefined;
+    let secret: SecretAnswer;
     try {
       const answer = this.secretProvider.getSecret({
         header: jwt.header,
@@ -91,6 +96,10 @@ export class JwtSocketAuthenticator {
       if (error instanceof UnauthorizedError) throw error;
       this.logger.warn(`SecretProvider failed for kid=${safeKid(jwt)}: ${describeError(error)}`);
       throw new UnauthorizedError(JwtSocketErrorCode.SECRET_UNAVAILABLE);
+    }
+    if (isVerificationKey(secret)) {
+      this.assertKeyAlgorithm(jwt, secret.algorithms);
+      secret = secret.key;
     }
     if (!isUsableSecret(secret)) {
       this.logger.warn(`SecretProvider returned no usable key for kid=${safeKid(jwt)}`);
@@ -104,10 +113,19 @@ export class JwtSocketAuthenticator {
     }
   }
 
-  private verifySignatureAndClaims(token: string, key: KeyObject): JwtPayload {
+  /** The key's pinned algorithms must include the token's (`options.algorithms` was checked before the lookup). */
+  private assertKeyAlgorithm(jwt: Jwt, algorithms: readonly string[]): void {
+    if (!algorithms.includes(jwt.header.alg)) {
+      // Debug level: any client can trigger this with a public kid, so it must not flood the logs.
+      this.logger.debug(`Token alg ${JSON.stringify(jwt.header.alg)} does not match the key of kid=${safeKid(jwt)}`);
+      throw new UnauthorizedError(JwtSocketErrorCode.INVALID_TOKEN, 'The token algorithm does not match its key');
+    }
+  }
+
+  private verifySignatureAndClaims(token: string, algorithm: string, key: KeyObject): JwtPayload {
     let claims: string | JwtPayload;
     try {
-      claims = verify(token, key, this.verifyOptions);
+      claims = algorithm === EDDSA ? verifyEdDsa(token, key, this.eddsaClaimOptions) : verify(token, key, this.verifyOptions);
     } catch (error) {
       throw toUnauthorizedError(error);
     }
@@ -133,7 +151,7 @@ export class JwtSocketAuthenticator {
 }
 
 function decodeJwt(token: string): Jwt {
-  let jwt: Jwt | null = null;
+  let jwt: Jwt | null;
   try {
     jwt = decode(token, { complete: true });
   } catch {

@@ -27,6 +27,12 @@ export const JwtSocketErrorCode = {
   AUTHENTICATION_TIMEOUT: 'authentication_timeout',
   /** Event mode: an `authenticate` arrived while the previous one was still being verified. */
   AUTHENTICATION_IN_PROGRESS: 'authentication_in_progress',
+  /** The identity provider's key set (JWKS) could not be fetched: unreachable, timed out, an HTTP error, or not a key set. */
+  JWKS_UNAVAILABLE: 'jwks_unavailable',
+  /** The token's `kid` names no key of the issuer's key set, even after a refetch (or within the refetch cooldown). */
+  UNKNOWN_KID: 'unknown_kid',
+  /** With `issuers`: the token's `iss` is not in the allow-list. */
+  UNTRUSTED_ISSUER: 'untrusted_issuer',
 } as const;
 
 export type JwtSocketErrorCode = (typeof JwtSocketErrorCode)[keyof typeof JwtSocketErrorCode];
@@ -44,4 +50,7 @@ export const JWT_SOCKET_ERROR_MESSAGES: Readonly<Record<JwtSocketErrorCode, stri
   secret_unavailable: 'The verification key is unavailable',
   authentication_timeout: 'No valid authenticate message arrived in time',
   authentication_in_progress: 'An authentication is already in progress',
+  jwks_unavailable: 'The signing keys of the token issuer are unavailable',
+  unknown_kid: 'The token key id (kid) is unknown',
+  untrusted_issuer: 'The token issuer is not trusted',
 };

@@ -1,11 +1,19 @@
 import { createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
-import type { Algorithm } from 'jsonwebtoken';
 import type { SecretKey } from './jwt-socket.options';
+import type { JwtSocketAlgorithm } from './jwt-socket.verification-key';
 
-const HMAC_ALGORITHMS: Algorithm[] = ['HS256', 'HS384', 'HS512'];
-const RSA_ALGORITHMS: Algorithm[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
-const EC_ALGORITHMS: Algorithm[] = ['ES256', 'ES384', 'ES512'];
-const KNOWN_ALGORITHMS = new Set<string>([...HMAC_ALGORITHMS, ...RSA_ALGORITHMS, ...EC_ALGORITHMS]);
+export const HMAC_ALGORITHMS: readonly JwtSocketAlgorithm[] = ['HS256', 'HS384', 'HS512'];
+export const RSA_ALGORITHMS: readonly JwtSocketAlgorithm[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
+const RSA_PSS_ALGORITHMS: readonly JwtSocketAlgorithm[] = ['PS256', 'PS384', 'PS512'];
+const EC_ALGORITHMS: readonly JwtSocketAlgorithm[] = ['ES256', 'ES384', 'ES512'];
+const EDDSA_ALGORITHMS: readonly JwtSocketAlgorithm[] = ['EdDSA'];
+/** The one ECDSA algorithm each curve verifies (OpenSSL curve names, as `asymmetricKeyDetails` reports them). */
+const EC_ALGORITHM_BY_CURVE: Readonly<Record<string, readonly JwtSocketAlgorithm[]>> = {
+  prime256v1: ['ES256'],
+  secp384r1: ['ES384'],
+  secp521r1: ['ES512'],
+};
+const KNOWN_ALGORITHMS = new Set<string>([...HMAC_ALGORITHMS, ...RSA_ALGORITHMS, ...EC_ALGORITHMS, ...EDDSA_ALGORITHMS]);
 const PEM_PREFIX = '-----BEGIN';
 const CACHE_LIMIT = 256;
 
@@ -34,7 +42,8 @@ function cachedStringKey(secret: string): KeyObject {
 
 function parseKey(secret: string | Buffer): KeyObject {
   const isPem = typeof secret === 'string' ? secret.trimStart().startsWith(PEM_PREFIX) : secret.includes(PEM_PREFIX);
-  if (isPem) return createPublicKey(secret);
+  // OpenSSL refuses blanks before the PEM armour (a key pasted from YAML or an env file has them).
+  if (isPem) return createPublicKey(typeof secret === 'string' ? secret.trim() : secret);
   return createSecretKey(typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret);
 }
 
@@ -45,14 +54,18 @@ export function isUsableSecret(secret: unknown): secret is SecretKey {
 }
 
 /** The algorithms a key type can verify, the same choice jsonwebtoken makes. */
-export function algorithmsForKey(key: KeyObject): Algorithm[] {
+export function algorithmsForKey(key: KeyObject): readonly JwtSocketAlgorithm[] {
   if (key.type === 'secret') return HMAC_ALGORITHMS;
   switch (key.asymmetricKeyType) {
     case 'rsa':
-    case 'rsa-pss':
       return RSA_ALGORITHMS;
+    case 'rsa-pss':
+      return RSA_PSS_ALGORITHMS;
     case 'ec':
-      return EC_ALGORITHMS;
+      return EC_ALGORITHM_BY_CURVE[key.asymmetricKeyDetails?.namedCurve ?? ''] ?? [];
+    case 'ed25519':
+    case 'ed448':
+      return EDDSA_ALGORITHMS;
     default:
       return [];
   }
@@ -71,7 +84,7 @@ export function assertAlgorithmsAllowed(algorithms: readonly string[]): void {
 /** Throws at bootstrap when a static key cannot verify any of the pinned algorithms. */
 export function assertAlgorithmsFitKey(algorithms: readonly string[], key: KeyObject): void {
   const usable = algorithmsForKey(key);
-  if (!algorithms.some((algorithm) => usable.includes(algorithm as Algorithm))) {
+  if (!algorithms.some((algorithm) => usable.includes(algorithm as JwtSocketAlgorithm))) {
     throw new Error(
       `JwtSocketModule: the configured key (${key.asymmetricKeyType ?? key.type}) cannot verify ${algorithms.join(', ')}`,
     );

@@ -1,13 +1,16 @@
 import { ConfigurableModuleBuilder, type Provider, type Type } from '@nestjs/common';
+import { JWT_SOCKET_RESOLVED_OPTIONS } from './jwt-socket.constants';
+import { usesKeySources } from './jwt-socket.jwks-options';
+import { JwksSecretProvider } from './jwt-socket.jwks-secret-provider';
 import { OptionsSecretProvider } from './jwt-socket.options-secret-provider';
-import type { JwtSocketModuleOptions } from './jwt-socket.options';
+import type { JwtSocketModuleOptions, ResolvedJwtSocketOptions } from './jwt-socket.options';
 import { RevocationCheck } from './jwt-socket.revocation-check';
 import { SecretProvider } from './jwt-socket.secret-provider';
 
 /** Options that shape the module's providers, given beside the options in `forRoot` and `forRootAsync`. */
 export interface JwtSocketModuleExtras {
   isGlobal?: boolean;
-  /** Your own injectable SecretProvider class (per-tenant keys...). Default: serves `secret`. */
+  /** Your own injectable SecretProvider class (per-tenant keys...). Default: `JwksSecretProvider` with `jwks`/`issuers`, else serves `secret`. */
   secretProvider?: Type<SecretProvider>;
   /** Your own injectable RevocationCheck class (a denylist...). Default: none. */
   revocationCheck?: Type<RevocationCheck>;
@@ -34,8 +37,15 @@ export const {
 
 function extraProviders(extras: JwtSocketModuleExtras): Provider[] {
   const providers: Provider[] = [
-    { provide: SecretProvider, useClass: extras.secretProvider ?? OptionsSecretProvider },
+    extras.secretProvider
+      ? { provide: SecretProvider, useClass: extras.secretProvider }
+      : { provide: SecretProvider, useFactory: defaultSecretProvider, inject: [JWT_SOCKET_RESOLVED_OPTIONS] },
   ];
   if (extras.revocationCheck) providers.push({ provide: RevocationCheck, useClass: extras.revocationCheck });
   return providers;
+}
+
+/** Chosen from the resolved options, so `forRootAsync` factories can pick `jwks`/`issuers` at runtime. */
+function defaultSecretProvider(options: ResolvedJwtSocketOptions): SecretProvider {
+  return usesKeySources(options) ? new JwksSecretProvider(options) : new OptionsSecretProvider(options);
 }

@@ -5,6 +5,7 @@ import {
   DEFAULT_SECRET_TIMEOUT_MS,
   DEFAULT_USER_PROPERTY_NAME,
 } from './jwt-socket.constants';
+import { assertKeySourceOptions } from './jwt-socket.jwks-options';
 import { assertAlgorithmsAllowed } from './jwt-socket.key';
 import type { JwtSocketModuleOptions, ResolvedJwtSocketOptions } from './jwt-socket.options';
 
@@ -32,6 +33,7 @@ export function resolveJwtSocketOptions(options: JwtSocketModuleOptions | undefi
     stripHandshakeToken: options.stripHandshakeToken ?? true,
   };
   if (resolved.algorithms !== undefined) assertAlgorithmsAllowed(resolved.algorithms);
+  assertKeySourceOptions(resolved);
   assertNonNegative('timeout', resolved.timeout);
   assertPositive('secretTimeout', resolved.secretTimeout);
   assertPositive('maxTokenLength', resolved.maxTokenLength);

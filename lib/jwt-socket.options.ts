@@ -1,6 +1,8 @@
 import type { KeyObject } from 'node:crypto';
-import type { Algorithm, JwtHeader, JwtPayload } from 'jsonwebtoken';
+import type { JwtHeader, JwtPayload } from 'jsonwebtoken';
 import type { Socket } from 'socket.io';
+import type { IssuerKeySource, JwksOptions } from './jwt-socket.jwks-options';
+import type { JwtSocketAlgorithm, VerificationKey } from './jwt-socket.verification-key';
 
 /** Key material a SecretProvider may return: an HMAC secret, a PEM key, or a `KeyObject`. */
 export type SecretKey = string | Buffer | KeyObject;
@@ -14,6 +16,9 @@ export interface SecretContext {
   payload: JwtPayload;
   handshake: JwtSocketHandshake;
 }
+
+/** What a SecretProvider answers: a key, a key with its pinned algorithms, or nothing (`secret_unavailable`). */
+export type SecretAnswer = SecretKey | VerificationKey | undefined;
 
 /** `secret` as a function, the form `@thream/socketio-jwt` used. */
 export type SecretFunction = (context: SecretContext) => SecretKey | undefined | Promise<SecretKey | undefined>;
@@ -57,7 +62,14 @@ export interface JwtSocketModuleOptions {
   /** Static key (HMAC secret, PEM public key, KeyObject) or a function form of the predecessors. Not needed with `secretProvider`. */
   secret?: SecretOption;
   /** Accepted algorithms. Default: derived from the static key type (HS256/384/512 for a secret). `none` is refused. */
-  algorithms?: Algorithm[];
+  algorithms?: JwtSocketAlgorithm[];
+  /** Verify with the keys an identity provider publishes (JWKS), chosen by the token's `kid`. Excludes `secret` and `issuers`. */
+  jwks?: JwksOptions;
+  /**
+   * Allow-list of token issuers (`iss`, matched exactly), each with its JWKS (`{ jwksUri }`) or a static
+   * key (`{ key }`). A token from any other issuer is refused with `untrusted_issuer` before any network call.
+   */
+  issuers?: Record<string, IssuerKeySource>;
   audience?: string | RegExp | Array<string | RegExp>;
   issuer?: string | string[];
   subject?: string;

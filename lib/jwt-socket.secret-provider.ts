@@ -1,14 +1,19 @@
 import type { KeyObject } from 'node:crypto';
-import type { SecretContext, SecretKey } from './jwt-socket.options';
+import type { SecretAnswer, SecretContext } from './jwt-socket.options';
 
 /**
  * Chooses the key that verifies a token. Replace it with your own injectable class
  * (`JwtSocketModule.forRoot({ secretProvider: TenantSecrets })`) for per-tenant keys.
  * Throw an `UnauthorizedError` to refuse a token with a code of your choice; any other
  * failure, an empty answer or no answer within `secretTimeout` is `secret_unavailable`.
+ *
+ * Return `{ key, algorithms }` (a `VerificationKey`) to pin the algorithms of that key: a token
+ * whose `alg` is not among them is refused with `invalid_token`. A plain key accepts the algorithms
+ * of its type (intersected with `options.algorithms`). Return the same object for the same key:
+ * keys are converted once and cached.
  */
 export abstract class SecretProvider {
-  abstract getSecret(context: SecretContext): SecretKey | undefined | Promise<SecretKey | undefined>;
+  abstract getSecret(context: SecretContext): SecretAnswer | Promise<SecretAnswer>;
 
   /**
    * The key when it never depends on the token, so its algorithms can be checked at bootstrap.

@@ -218,7 +218,7 @@ export class JwtSocketSessions {
     const session = sessionOf(socket);
     if (!session || socket.disconnected) return;
     if (session.verifying) {
-      socket.emit(JwtSocketEvent.UNAUTHORIZED, new UnauthorizedError(JwtSocketErrorCode.AUTHENTICATION_IN_PROGRESS).toJSON());
+      emitToSocket(socket, JwtSocketEvent.UNAUTHORIZED, new UnauthorizedError(JwtSocketErrorCode.AUTHENTICATION_IN_PROGRESS).toJSON());
       return;
     }
     const isRefresh = session.authenticated;
@@ -347,7 +347,7 @@ export class JwtSocketSessions {
     if (socket.disconnected) return;
     const wait = this.options.callback;
     if (wait === false) {
-      socket.emit(JwtSocketEvent.UNAUTHORIZED, error.toJSON());
+      emitToSocket(socket, JwtSocketEvent.UNAUTHORIZED, error.toJSON());
       socket.disconnect();
       return;
     }
@@ -357,7 +357,7 @@ export class JwtSocketSessions {
       socket.disconnect();
     };
     timer = setTimeout(disconnect, wait).unref();
-    socket.emit(JwtSocketEvent.UNAUTHORIZED, error.toJSON(), disconnect);
+    emitToSocket(socket, JwtSocketEvent.UNAUTHORIZED, error.toJSON(), disconnect);
   }
 
   private endSession(socket: Socket): void {
@@ -377,6 +377,18 @@ export class JwtSocketSessions {
   private logUnexpected(error: unknown): void {
     this.logger.error(`Unexpected authentication failure: ${describeError(error)}`);
   }
+}
+
+/**
+ * `socket.emit` that also reaches a hidden socket: with connectionStateRecovery, socket.io sends
+ * `socket.emit` through the adapter to the socket's own room, which a hidden socket has left.
+ */
+function emitToSocket(socket: Socket, event: string, ...args: unknown[]): void {
+  const hidden = !socket.rooms.has(socket.id);
+  if (hidden) void socket.join(socket.id);
+  socket.emit(event, ...args);
+  // Synchronous with socket.io's adapters: no broadcast can reach the socket in between.
+  if (hidden) socket.nsp.adapter.delAll(socket.id);
 }
 
 function tokenOfAuthenticatePayload(payload: unknown): unknown {

@@ -70,3 +70,28 @@ export async function roundTrip(socket: Socket): Promise<void> {
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+export interface UnauthorizedLike {
+  message: string;
+  data: { type: string; code: string; message: string };
+}
+
+/**
+ * Listens (from now on) for `unauthorized` followed by the server's disconnect, the way the seed
+ * protocol ends a refused socket. Register it BEFORE triggering the refusal: both packets can arrive
+ * in one batch.
+ */
+export function refusal(socket: Socket): Promise<{ error: UnauthorizedLike; reason: string; order: string[] }> {
+  return new Promise((resolve) => {
+    const order: string[] = [];
+    let error: UnauthorizedLike | undefined;
+    socket.once('unauthorized', (payload: UnauthorizedLike) => {
+      order.push('unauthorized');
+      error = payload;
+    });
+    socket.once('disconnect', (reason: string) => {
+      order.push('disconnect');
+      resolve({ error: error as UnauthorizedLike, reason, order });
+    });
+  });
+}

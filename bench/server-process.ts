@@ -1,0 +1,101 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import type { ControlOperation, ServerKeys, ServerMessage, ServerStats } from './protocol';
+
+const READY_TIMEOUT_MS = 60_000;
+const REQUEST_TIMEOUT_MS = 15_000;
+const children = new Set<ChildProcess>();
+
+/** Kills every server process still running (on exit, on a signal, on the watchdog). */
+export function killServers(): void {
+  for (const child of children) child.kill('SIGKILL');
+  children.clear();
+}
+
+/** The load generator's handle on one scenario's server process. */
+export class ServerProcess {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+
+  private constructor(
+    readonly scenario: string,
+    readonly url: string,
+    private readonly child: ChildProcess,
+  ) {
+    child.on('message', (message: ServerMessage) => {
+      if (message.type !== 'response') return;
+      this.pending.get(message.id)?.resolve(message.value);
+      this.pending.delete(message.id);
+    });
+    child.on('exit', (code) => {
+      children.delete(child);
+      for (const { reject } of this.pending.values()) reject(new Error(`server ${scenario} exited (${code})`));
+      this.pending.clear();
+    });
+  }
+
+  static start(scenario: string, keys: ServerKeys): Promise<ServerProcess> {
+    const child = fork(join(__dirname, 'server.js'), [], {
+      execArgv: ['--expose-gc'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    children.add(child);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`server ${scenario} did not start`)), READY_TIMEOUT_MS);
+      child.once('exit', (code) => reject(new Error(`server ${scenario} exited during startup (${code})`)));
+      child.on('message', (message: ServerMessage) => {
+        if (message.type === 'ready') {
+          clearTimeout(timer);
+          resolve(new ServerProcess(scenario, `http://127.0.0.1:${message.port}`, child));
+        } else if (message.type === 'failed') {
+          clearTimeout(timer);
+          reject(new Error(`server ${scenario} failed to start: ${message.error}`));
+        }
+      });
+      child.send({ type: 'start', scenario, keys });
+    });
+  }
+
+  cpuStart(): Promise<number> {
+    return this.request('cpu-start') as Promise<number>;
+  }
+
+  /** Server CPU (user + system, µs) since the last `cpuStart`. */
+  cpuStop(): Promise<number> {
+    return this.request('cpu-stop') as Promise<number>;
+  }
+
+  /** `heapUsed` after a full GC in the server. */
+  heapAfterGc(): Promise<number> {
+    return this.request('heap') as Promise<number>;
+  }
+
+  stats(): Promise<ServerStats> {
+    return this.request('stats') as Promise<ServerStats>;
+  }
+
+  stop(): void {
+    this.child.kill('SIGTERM');
+  }
+
+  private request(op: ControlOperation): Promise<unknown> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`server ${this.scenario}: no answer to ${op}`));
+      }, REQUEST_TIMEOUT_MS);
+      this.pending.set(id, {
+        resolve: (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+      this.child.send({ type: 'request', id, op });
+    });
+  }
+}

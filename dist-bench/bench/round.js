@@ -1,0 +1,123 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.Checks = void 0;
+exports.runRound = runRound;
+const promises_1 = require("node:timers/promises");
+const load_1 = require("./load");
+const figures_1 = require("./figures");
+/** What must hold whatever the figures: invalid tokens stay out, valid ones get in. */
+class Checks {
+    invalidAttempts = 0;
+    invalidAccepted = 0;
+    /** `handleConnection` calls during the invalid-token phase. */
+    invalidReachedGateway = 0;
+    rejectionCodes = {};
+    failures = [];
+    get securityFailed() {
+        return this.invalidAccepted > 0 || this.invalidReachedGateway > 0;
+    }
+}
+exports.Checks = Checks;
+/** Lets the server finish what the last client event started before reading its CPU. */
+const SETTLE_MS = 20;
+const IDLE_POLL_MS = 20;
+const EVENT_SLICES = 4;
+async function runRound(scenario, server, tokens, config, roundIndex, checks) {
+    await waitUntilNoClients(server, config.timeoutMs);
+    const sample = {};
+    const heapBefore = await server.heapAfterGc();
+    const gatewayBefore = (await server.stats()).gatewayConnections;
+    const { value: outcomes, cpuUs } = await measureCpu(server, () => attemptAll(scenario, server, tokens.valid, config));
+    const accepted = outcomes.filter((outcome) => outcome.kind === 'accepted');
+    try {
+        assertAllAccepted(scenario, outcomes, checks);
+        const gatewayConnections = (await server.stats()).gatewayConnections - gatewayBefore;
+        if (gatewayConnections !== accepted.length) {
+            fail(checks, `${scenario.name}: ${accepted.length} sockets connected but handleConnection ran ${gatewayConnections} times`);
+        }
+        sample.cpuPerAcceptedUs = cpuUs / accepted.length;
+        sample.connectMs = (0, figures_1.median)(accepted.map((outcome) => outcome.readyMs));
+        if (scenario.protocol === 'event')
+            sample.authMs = (0, figures_1.median)(accepted.map((outcome) => outcome.authMs ?? 0));
+        sample.heapPerSocketBytes = ((await server.heapAfterGc()) - heapBefore) / accepted.length;
+        Object.assign(sample, await measureEvents(scenario, server, accepted.map((outcome) => outcome.socket), config, roundIndex, checks));
+        if (scenario.authenticates)
+            sample.cpuPerRejectedUs = await measureRejections(scenario, server, tokens, config, checks);
+    }
+    finally {
+        (0, load_1.closeSockets)(outcomes);
+    }
+    await waitUntilNoClients(server, config.timeoutMs);
+    return sample;
+}
+/**
+ * `open` and `guarded` in alternating slices (open, guarded, open, guarded... or the reverse on odd
+ * rounds), so a burst of load from elsewhere on the machine lands on both handlers alike.
+ */
+async function measureEvents(scenario, server, sockets, config, roundIndex, checks) {
+    const totals = { open: { elapsedMs: 0, acks: 0, cpuUs: 0 }, guarded: { elapsedMs: 0, acks: 0, cpuUs: 0 } };
+    const order = roundIndex % 2 === 0 ? ['open', 'guarded'] : ['guarded', 'open'];
+    const perSlice = Math.max(1, Math.floor(config.eventsPerSocket / EVENT_SLICES));
+    for (let slice = 0; slice < EVENT_SLICES; slice++) {
+        for (const handler of order) {
+            const { value: phase, cpuUs } = await measureCpu(server, () => (0, load_1.emitWithAcks)(sockets, handler, perSlice, config.timeoutMs));
+            if (phase.wrongAnswers > 0)
+                fail(checks, `${scenario.name}: ${phase.wrongAnswers} '${handler}' acks were not 'ok'`);
+            totals[handler].elapsedMs += phase.elapsedMs;
+            totals[handler].acks += phase.acks;
+            totals[handler].cpuUs += cpuUs;
+        }
+    }
+    return {
+        acksPerSecOpen: (totals.open.acks / totals.open.elapsedMs) * 1000,
+        acksPerSecGuarded: (totals.guarded.acks / totals.guarded.elapsedMs) * 1000,
+        cpuPerEventOpenUs: totals.open.cpuUs / totals.open.acks,
+        cpuPerEventGuardedUs: totals.guarded.cpuUs / totals.guarded.acks,
+    };
+}
+async function measureRejections(scenario, server, tokens, config, checks) {
+    const gatewayBefore = (await server.stats()).gatewayConnections;
+    const { value: outcomes, cpuUs } = await measureCpu(server, () => attemptAll(scenario, server, tokens.invalid, config));
+    (0, load_1.closeSockets)(outcomes);
+    checks.invalidAttempts += outcomes.length;
+    checks.invalidReachedGateway += (await server.stats()).gatewayConnections - gatewayBefore;
+    for (const outcome of outcomes) {
+        if (outcome.kind === 'accepted')
+            checks.invalidAccepted++;
+        if (outcome.kind === 'refused')
+            checks.rejectionCodes[outcome.code] = (checks.rejectionCodes[outcome.code] ?? 0) + 1;
+        if (outcome.kind === 'failed')
+            fail(checks, `${scenario.name}: an invalid-token attempt failed (${outcome.reason})`);
+    }
+    return cpuUs / outcomes.length;
+}
+function attemptAll(scenario, server, tokens, config) {
+    return (0, load_1.inPool)(tokens, config.concurrency, (token) => (0, load_1.attempt)(scenario, server.url, token, config.timeoutMs));
+}
+async function measureCpu(server, phase) {
+    await server.cpuStart();
+    const value = await phase();
+    await (0, promises_1.setTimeout)(SETTLE_MS);
+    return { value, cpuUs: await server.cpuStop() };
+}
+function assertAllAccepted(scenario, outcomes, checks) {
+    const notAccepted = outcomes.filter((outcome) => outcome.kind !== 'accepted');
+    if (notAccepted.length === 0)
+        return;
+    const first = notAccepted[0];
+    const why = first.kind === 'refused' ? `refused: ${first.code}` : first.kind === 'failed' ? first.reason : '';
+    fail(checks, `${scenario.name}: ${notAccepted.length} of ${outcomes.length} valid tokens did not get in (first: ${why})`);
+}
+/** A broken premise makes every figure of the round meaningless: record it and stop the run. */
+function fail(checks, message) {
+    checks.failures.push(message);
+    throw new Error(message);
+}
+async function waitUntilNoClients(server, timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    while ((await server.stats()).engineClients > 0) {
+        if (Date.now() > deadline)
+            throw new Error(`server ${server.scenario}: clients still connected after ${timeoutMs} ms`);
+        await (0, promises_1.setTimeout)(IDLE_POLL_MS);
+    }
+}

@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { JwtSocketModule } from '../lib';
+import { AuthController } from './auth.controller';
+import { ChatGateway } from './chat.gateway';
+import { TenantSecrets } from './tenant-secrets';
+import { TenantsModule } from './tenants.module';
+
+@Module({
+  imports: [
+    TenantsModule,
+    JwtSocketModule.forRootAsync({
+      // TenantSecrets is built inside JwtSocketModule: it needs TenantDirectory from there.
+      imports: [TenantsModule],
+      useFactory: () => ({ algorithms: ['HS256'] }),
+      secretProvider: TenantSecrets,
+    }),
+  ],
+  controllers: [AuthController],
+  providers: [ChatGateway],
+})
+export class AppModule {}

@@ -1,0 +1,50 @@
+import { BadRequestException, Body, Controller, HttpCode, Post, UnauthorizedException } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { sign } from 'jsonwebtoken';
+import { TenantDirectory } from './tenant-directory';
+
+export const TOKEN_TTL_SECONDS = 15 * 60;
+const MAX_NAME_LENGTH = 64;
+
+export interface LoginRequest {
+  username?: unknown;
+  tenant?: unknown;
+}
+
+export interface LoginResponse {
+  accessToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+}
+
+/**
+ * DEMO ONLY: issues a token to anyone who names a known tenant; there is no password. Your real
+ * identity provider issues the tokens; the library only verifies them.
+ */
+@Controller('auth')
+export class AuthController {
+  constructor(private readonly tenants: TenantDirectory) {}
+
+  @Post('login')
+  @HttpCode(200)
+  login(@Body() body: LoginRequest | undefined): LoginResponse {
+    const username = requiredName(body?.username, 'username');
+    const tenant = requiredName(body?.tenant, 'tenant');
+    const secret = this.tenants.secretOf(tenant);
+    if (!secret) throw new UnauthorizedException('Unknown tenant');
+    const accessToken = sign({ tenant }, secret, {
+      algorithm: 'HS256',
+      subject: username,
+      expiresIn: TOKEN_TTL_SECONDS,
+      jwtid: randomUUID(),
+    });
+    return { accessToken, tokenType: 'Bearer', expiresIn: TOKEN_TTL_SECONDS };
+  }
+}
+
+function requiredName(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.trim().length === 0 || value.length > MAX_NAME_LENGTH) {
+    throw new BadRequestException(`${field} must be a non-empty string of at most ${MAX_NAME_LENGTH} characters`);
+  }
+  return value;
+}

@@ -1,0 +1,164 @@
+import type { Server, Socket as ServerSocket } from 'socket.io';
+import { JwtSocketModule, type JwtSocketModuleOptions } from '../lib';
+import { sessionOf } from '../lib/jwt-socket.session';
+import { guardedGateway } from './fixtures/gateways';
+import { collect, expiryOf, waitUntilPast } from './fixtures/lifecycle-clients';
+import { startApp, type TestApp } from './support/app';
+import { connectClient, connected, emitWithAck, nextEvent, refusal, roundTrip } from './support/client';
+import { SECRET, signToken } from './support/tokens';
+
+/** Tokens whose `exp` (whole seconds) is 1 to 2 s away. */
+const shortLived = (payload: object = { sub: 'alice' }) => signToken(payload, { expiresIn: 2 });
+
+const tokenExpired = {
+  message: expect.any(String),
+  data: { type: 'UnauthorizedError', code: 'token_expired', message: expect.any(String) },
+};
+
+describe('expiry of open sockets', () => {
+  const Gateway = guardedGateway();
+  let server: TestApp;
+
+  async function start(options: Partial<JwtSocketModuleOptions> = {}) {
+    server = await startApp({
+      jwtModule: JwtSocketModule.forRoot({ secret: SECRET, ...options }),
+      gateways: [Gateway],
+    });
+  }
+
+  function serverSocketOf(id: string | undefined): ServerSocket {
+    const socket = (server.app.get(Gateway).server as Server).sockets.sockets.get(id ?? '');
+    if (!socket) throw new Error(`no server socket ${id}`);
+    return socket;
+  }
+
+  async function connectWith(token: string) {
+    return connected(connectClient(server.url, { auth: { token } }));
+  }
+
+  afterEach(() => server.close());
+
+  describe('default (disconnect)', () => {
+    beforeEach(() => start());
+
+    it('sends unauthorized token_expired and disconnects the socket when exp is reached', async () => {
+      const socket = await connectWith(shortLived());
+      const refused = refusal(socket);
+      expect(await emitWithAck(socket, 'ping')).toBe('pong');
+
+      const { error, reason, order } = await refused;
+      expect(error).toEqual(tokenExpired);
+      expect(order).toEqual(['unauthorized', 'disconnect']);
+      expect(reason).toBe('io server disconnect');
+
+      const next = await connectWith(signToken({ sub: 'bob' }));
+      expect(await emitWithAck(next, 'ping')).toBe('pong');
+    });
+
+    it('expires a socket authenticated in event mode too', async () => {
+      await server.close();
+      await start({ handshake: false });
+      const socket = await connected(connectClient(server.url));
+      const authenticated = nextEvent(socket, 'authenticated');
+      socket.emit('authenticate', { token: shortLived() });
+      await authenticated;
+      const { error } = await refusal(socket);
+      expect(error).toEqual(tokenExpired);
+    });
+
+    it('honours clockTolerance: still served just after exp, expired once the tolerance has passed', async () => {
+      await server.close();
+      await start({ clockTolerance: 2 });
+      const token = shortLived();
+      const socket = await connectWith(token);
+      const refused = refusal(socket);
+      await waitUntilPast(expiryOf(token), 100);
+      expect(await emitWithAck(socket, 'ping')).toBe('pong');
+      expect((await refused).error).toEqual(tokenExpired);
+    });
+
+    it('keeps a socket refreshed with a longer token before exp past the old exp', async () => {
+      const oldToken = shortLived();
+      const socket = await connectWith(oldToken);
+      const unauthorized = collect(socket, 'unauthorized');
+      const authenticated = nextEvent(socket, 'authenticated');
+      socket.emit('authenticate', { token: signToken({ sub: 'alice' }, { expiresIn: '1h' }) });
+      await authenticated;
+
+      await waitUntilPast(expiryOf(oldToken));
+      expect(await emitWithAck(socket, 'ping')).toBe('pong');
+      expect(unauthorized).toEqual([]);
+      expect(socket.connected).toBe(true);
+    });
+
+    it('re-arms the timer on refresh: a shorter refresh token expires the socket at its own exp', async () => {
+      const socket = await connectWith(signToken({ sub: 'alice' }, { expiresIn: '1h' }));
+      const refused = refusal(socket);
+      socket.emit('authenticate', { token: shortLived() });
+      expect((await refused).error).toEqual(tokenExpired);
+    });
+
+    it('keeps at most one timer per socket: refresh and disconnect clear the armed one', async () => {
+      const cleared = jest.spyOn(global, 'clearTimeout');
+      try {
+        const socket = await connectWith(signToken({ sub: 'alice' }, { expiresIn: '1h' }));
+        const session = sessionOf(serverSocketOf(socket.id))!;
+        const first = session.expiryTimer;
+        expect(first).toBeDefined();
+
+        const authenticated = nextEvent(socket, 'authenticated');
+        socket.emit('authenticate', { token: signToken({ sub: 'alice' }, { expiresIn: '2h' }) });
+        await authenticated;
+        const second = session.expiryTimer;
+        expect(second).toBeDefined();
+        expect(second).not.toBe(first);
+        expect(cleared.mock.calls.some(([timer]) => timer === first)).toBe(true);
+
+        const serverDisconnect = new Promise((resolve) => serverSocketOf(socket.id).once('disconnect', resolve));
+        socket.disconnect();
+        await serverDisconnect;
+        expect(cleared.mock.calls.some(([timer]) => timer === second)).toBe(true);
+      } finally {
+        cleared.mockRestore();
+      }
+    });
+  });
+
+  describe("expiredTokenAction: 'reject-events'", () => {
+    beforeEach(() => start({ expiredTokenAction: 'reject-events' }));
+
+    it('keeps the socket connected but the guard refuses its events with token_expired', async () => {
+      const token = shortLived();
+      const socket = await connectWith(token);
+      const unauthorized = collect(socket, 'unauthorized');
+      expect(await emitWithAck(socket, 'ping')).toBe('pong');
+
+      await waitUntilPast(expiryOf(token));
+      const exception = nextEvent(socket, 'exception');
+      expect(await emitWithAck(socket, 'ping')).toEqual({ status: 'error', ...tokenExpired });
+      expect(await exception).toEqual({ status: 'error', ...tokenExpired });
+      expect(unauthorized).toEqual([]);
+      expect(socket.connected).toBe(true);
+      expect(server.log.count('ping')).toBe(1);
+    });
+  });
+
+  describe("expiredTokenAction: 'ignore'", () => {
+    beforeEach(() => start({ expiredTokenAction: 'ignore' }));
+
+    it('neither disconnects nor refuses events after exp', async () => {
+      const token = shortLived();
+      const socket = await connectWith(token);
+      const unauthorized = collect(socket, 'unauthorized');
+      const exceptions = collect(socket, 'exception');
+
+      await waitUntilPast(expiryOf(token));
+      expect(await emitWithAck(socket, 'ping')).toBe('pong');
+      await roundTrip(socket);
+      expect(unauthorized).toEqual([]);
+      expect(exceptions).toEqual([]);
+      expect(server.log.count('ping')).toBe(2);
+    });
+  });
+});
+

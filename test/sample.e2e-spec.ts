@@ -1,0 +1,186 @@
+import { NestFactory } from '@nestjs/core';
+import type { INestApplication } from '@nestjs/common';
+import { spawn } from 'node:child_process';
+import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { decode, sign } from 'jsonwebtoken';
+import { JwtSocketIoAdapter } from '../lib';
+import { AppModule } from '../sample/app.module';
+import { TenantDirectory } from '../sample/tenant-directory';
+import { CapturingLogger } from './support/app';
+import { closeClients, connectClient, connected, connectOutcome, emitWithAck, nextEvent } from './support/client';
+
+const ROOT = join(__dirname, '..');
+
+interface Sample {
+  app: INestApplication;
+  url: string;
+  logger: CapturingLogger;
+  keyOf(tenant: string): KeyObject;
+}
+
+/** The sample's AppModule, bootstrapped as sample/main.ts does, on an ephemeral loopback port. */
+async function startSample(): Promise<Sample> {
+  const logger = new CapturingLogger();
+  const app = await NestFactory.create(AppModule, { logger });
+  app.useWebSocketAdapter(new JwtSocketIoAdapter(app));
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  const directory = app.get(TenantDirectory);
+  return {
+    app,
+    url: `http://127.0.0.1:${port}`,
+    logger,
+    keyOf: (tenant) => directory.secretOf(tenant)!,
+  };
+}
+
+function login(url: string, body: object): Promise<Response> {
+  return fetch(`${url}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+async function tokenFor(url: string, username: string, tenant: string): Promise<string> {
+  const response = await login(url, { username, tenant });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { accessToken: string }).accessToken;
+}
+
+function signFor(claims: object, key: KeyObject): string {
+  return sign(claims, key, { algorithm: 'HS256', expiresIn: '5m' });
+}
+
+async function joinChat(url: string, token: string) {
+  const socket = connectClient(`${url}/chat`, { auth: { token } });
+  const welcome = nextEvent<{ sub: string; tenant: string }>(socket, 'welcome');
+  await connected(socket);
+  return { socket, welcome: await welcome };
+}
+
+async function refusal(url: string, token: string) {
+  const outcome = await connectOutcome(connectClient(`${url}/chat`, { auth: { token } }));
+  if (outcome === 'connected') throw new Error('expected connect_error, but the socket connected');
+  return outcome;
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('sample app', () => {
+  let sample: Sample;
+
+  beforeEach(async () => {
+    sample = await startSample();
+  });
+  afterEach(async () => {
+    closeClients();
+    await sample.app.close();
+  });
+
+  it('logs in over HTTP with a 15-minute HS256 token carrying sub, tenant and jti', async () => {
+    const token = await tokenFor(sample.url, 'alice', 'acme');
+    const jwt = decode(token, { complete: true })!;
+    const claims = jwt.payload as { sub: string; tenant: string; jti: string; iat: number; exp: number };
+    expect(jwt.header.alg).toBe('HS256');
+    expect(claims).toMatchObject({ sub: 'alice', tenant: 'acme' });
+    expect(claims.exp - claims.iat).toBe(15 * 60);
+    expect(typeof claims.jti).toBe('string');
+  });
+
+  it('refuses a login for an unknown tenant (401) or without a username (400)', async () => {
+    expect((await login(sample.url, { username: 'alice', tenant: 'initech' })).status).toBe(401);
+    expect((await login(sample.url, { tenant: 'acme' })).status).toBe(400);
+  });
+
+  it('chats on /chat: messages carry the sender sub and reach only the sender tenant', async () => {
+    const alice = await joinChat(sample.url, await tokenFor(sample.url, 'alice', 'acme'));
+    const bob = await joinChat(sample.url, await tokenFor(sample.url, 'bob', 'acme'));
+    const carol = await joinChat(sample.url, await tokenFor(sample.url, 'carol', 'globex'));
+    expect(alice.welcome).toEqual({ sub: 'alice', tenant: 'acme' });
+    expect(carol.welcome).toEqual({ sub: 'carol', tenant: 'globex' });
+    const bobHears = nextEvent(bob.socket, 'message');
+    const carolHears = nextEvent(carol.socket, 'message');
+
+    expect(await emitWithAck(alice.socket, 'message', 'hi acme')).toEqual({ from: 'alice', text: 'hi acme' });
+    expect(await bobHears).toEqual({ from: 'alice', text: 'hi acme' });
+    // Carol's own message comes after alice's on her connection: had alice's reached her, it would be first.
+    await emitWithAck(carol.socket, 'message', 'hi globex');
+    expect(await carolHears).toEqual({ from: 'carol', text: 'hi globex' });
+  });
+
+  it('answers whoami with the claims of the socket token', async () => {
+    const token = await tokenFor(sample.url, 'alice', 'acme');
+    const { socket } = await joinChat(sample.url, token);
+    const claims = decode(token) as { jti: string; exp: number };
+    expect(await emitWithAck(socket, 'whoami')).toEqual({ sub: 'alice', tenant: 'acme', jti: claims.jti, exp: claims.exp });
+  });
+
+  it('verifies a token with the key of the tenant it claims', async () => {
+    const { welcome } = await joinChat(sample.url, signFor({ sub: 'dave', tenant: 'acme' }, sample.keyOf('acme')));
+    expect(welcome).toEqual({ sub: 'dave', tenant: 'acme' });
+    const signedByGlobex = await refusal(sample.url, signFor({ sub: 'dave', tenant: 'acme' }, sample.keyOf('globex')));
+    expect(signedByGlobex.data?.code).toBe('invalid_token');
+  });
+
+  it('refuses a token signed with tenant acme key that claims tenant globex', async () => {
+    const forged = await refusal(sample.url, signFor({ sub: 'mallory', tenant: 'globex' }, sample.keyOf('acme')));
+    expect(forged.data).toEqual({
+      type: 'UnauthorizedError',
+      code: 'invalid_token',
+      message: 'The token signature or algorithm is invalid',
+    });
+  });
+
+  it('refuses an unknown or missing tenant with invalid_token "Unknown tenant" and keeps serving', async () => {
+    const someKey = createSecretKey(randomBytes(32));
+    const unknown = await refusal(sample.url, signFor({ sub: 'eve', tenant: 'initech' }, someKey));
+    expect(unknown.message).toBe('Unknown tenant');
+    expect(unknown.data).toEqual({ type: 'UnauthorizedError', code: 'invalid_token', message: 'Unknown tenant' });
+    const noTenant = await refusal(sample.url, signFor({ sub: 'eve' }, sample.keyOf('acme')));
+    expect(noTenant.data?.code).toBe('invalid_token');
+
+    const { welcome } = await joinChat(sample.url, await tokenFor(sample.url, 'alice', 'acme'));
+    expect(welcome.sub).toBe('alice');
+    const logs = sample.logger.lines.join('\n');
+    for (const tenant of ['acme', 'globex']) {
+      const key = sample.keyOf(tenant).export();
+      expect(logs).not.toContain(key.toString('hex'));
+      expect(logs).not.toContain(key.toString('base64'));
+    }
+  });
+
+  it('runs the compiled client script (npm run sample:client) against the sample: exit 0', async () => {
+    const tsc = require.resolve('typescript/bin/tsc');
+    const build = await run(process.execPath, [tsc, '-p', 'tsconfig.sample.json']);
+    expect(build.stdout + build.stderr).toBe('');
+    expect(build.code).toBe(0);
+
+    const client = await run(process.execPath, ['dist-sample/sample/client.js'], { SAMPLE_URL: sample.url });
+    expect(client.stderr).toBe('');
+    expect(client.code).toBe(0);
+    const lines = client.stdout.split('\n');
+    expect(lines).toContain('connected to /chat (handshake mode), welcome: {"sub":"alice","tenant":"acme"}');
+    expect(lines).toContain('received message: {"from":"alice","text":"hello from the sample client"}');
+    expect(client.stdout).toMatch(/^refreshed in-band: authenticated, token id \S+ -> \S+$/m);
+    expect(lines).toContain(
+      'refresh as mallory refused: subject_mismatch (A refreshed token must keep the same subject); still connected as alice',
+    );
+    expect(lines).toContain(
+      'token edited to claim tenant globex: connect_error invalid_token (The token signature or algorithm is invalid)',
+    );
+    expect(lines).toContain('done');
+  }, 120_000);
+});
