@@ -42,6 +42,8 @@ export function generateKeys(): BenchKeys {
 export function createTokenPool(keys: BenchKeys, kind: KeyKind, size: number): TokenPool {
   const { algorithm, key, impostorKey } = keys.signers[kind];
   const signAll = (signingKey: string | KeyObject) =>
-    Array.from({ length: size }, (_, index) => sign({ sub: `user-${index}` }, signingKey, { algorithm, expiresIn: '1h' }));
+    Array.from({ length: size }, (_, index) =>
+      sign({ sub: `user-${index}` }, signingKey, { algorithm, expiresIn: '1h' }),
+    );
   return { valid: signAll(key), invalid: signAll(impostorKey) };
 }

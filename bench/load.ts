@@ -69,8 +69,12 @@ function attemptEvent(url: string, token: string, timeoutMs: number): Promise<Ou
     socket.once('unauthorized', (payload: UnauthorizedPayload) =>
       finish({ kind: 'refused', socket, code: payload?.data?.code ?? 'unauthorized' }),
     );
-    socket.once('connect_error', (error: Error) => finish({ kind: 'failed', socket, reason: `connect_error: ${error.message}` }));
-    socket.once('disconnect', (reason: string) => finish({ kind: 'failed', socket, reason: `disconnected: ${reason}` }));
+    socket.once('connect_error', (error: Error) =>
+      finish({ kind: 'failed', socket, reason: `connect_error: ${error.message}` }),
+    );
+    socket.once('disconnect', (reason: string) =>
+      finish({ kind: 'failed', socket, reason: `disconnected: ${reason}` }),
+    );
   });
 }
 
@@ -78,18 +82,28 @@ export function attempt(scenario: Scenario, url: string, token: string, timeoutM
   return scenario.protocol === 'event' ? attemptEvent(url, token, timeoutMs) : attemptHandshake(url, token, timeoutMs);
 }
 
-/** Runs `run` over `items` with at most `concurrency` in flight; results in input order. */
-export async function inPool<T, R>(items: readonly T[], concurrency: number, run: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
+/**
+ * Runs `run` over `items` with at most `concurrency` in flight; results in input order. Once a
+ * result satisfies `stopAfter`, no new item starts (the results of items never run are absent).
+ */
+export async function inPool<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  run: (item: T) => Promise<R>,
+  stopAfter: (result: R) => boolean = () => false,
+): Promise<R[]> {
+  const results: R[] = [];
   let next = 0;
+  let stopped = false;
   const worker = async () => {
-    while (next < items.length) {
+    while (!stopped && next < items.length) {
       const index = next++;
       results[index] = await run(items[index]);
+      if (stopAfter(results[index])) stopped = true;
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return results;
+  return results.filter((result) => result !== undefined);
 }
 
 export interface EventPhase {
@@ -100,7 +114,12 @@ export interface EventPhase {
 }
 
 /** Every socket emits `event` with an ack `perSocket` times in a row, all sockets at once. */
-export async function emitWithAcks(sockets: readonly Socket[], event: string, perSocket: number, timeoutMs: number): Promise<EventPhase> {
+export async function emitWithAcks(
+  sockets: readonly Socket[],
+  event: string,
+  perSocket: number,
+  timeoutMs: number,
+): Promise<EventPhase> {
   let wrongAnswers = 0;
   const started = performance.now();
   await Promise.all(

@@ -27,7 +27,13 @@ const THREAM = 'thream';
 const HANDSHAKE = 'handshake';
 
 /** Per-round values of `fn(a, b)` over the rounds where both figures exist. */
-function paired(a: RoundSample[], b: RoundSample[], keyA: FigureKey, keyB: FigureKey, fn: (x: number, y: number) => number): number[] {
+function paired(
+  a: RoundSample[],
+  b: RoundSample[],
+  keyA: FigureKey,
+  keyB: FigureKey,
+  fn: (x: number, y: number) => number,
+): number[] {
   const values: number[] = [];
   for (let round = 0; round < Math.min(a.length, b.length); round++) {
     const x = a[round][keyA];
@@ -161,7 +167,8 @@ export function renderMarkdown(
     const cells = keys.map((key) => {
       const figure = summaries[scenario.name]?.[key];
       if (!figure) return '—';
-      const ratioText = figure.ratioToBaseline && scenario.name !== BASELINE ? ` (${figure.ratioToBaseline.median.toFixed(2)}x)` : '';
+      const ratioText =
+        figure.ratioToBaseline && scenario.name !== BASELINE ? ` (${figure.ratioToBaseline.median.toFixed(2)}x)` : '';
       return `${formatNumber(figure.median)}${ratioText}`;
     });
     lines.push(`| ${scenario.name} | ${cells.join(' | ')} |`);
@@ -170,7 +177,9 @@ export function renderMarkdown(
   for (const item of targets) {
     const range = `${formatTargetValue(item.value.min, item.unit)} – ${formatTargetValue(item.value.max, item.unit)}`;
     const goal = `${item.comparison} ${item.unit === 'x' ? `${item.threshold}x` : `${item.threshold} B`}`;
-    lines.push(`| ${item.description} | ${formatTargetValue(item.value.median, item.unit)} (${goal}) | ${range} | ${item.met ? 'met' : '**missed**'} |`);
+    lines.push(
+      `| ${item.description} | ${formatTargetValue(item.value.median, item.unit)} (${goal}) | ${range} | ${item.met ? 'met' : '**missed**'} |`,
+    );
   }
   lines.push('', ...footer);
   return lines.join('\n');

@@ -51,16 +51,30 @@ export async function runRound(
     assertAllAccepted(scenario, outcomes, checks);
     const gatewayConnections = (await server.stats()).gatewayConnections - gatewayBefore;
     if (gatewayConnections !== accepted.length) {
-      fail(checks, `${scenario.name}: ${accepted.length} sockets connected but handleConnection ran ${gatewayConnections} times`);
+      fail(
+        checks,
+        `${scenario.name}: ${accepted.length} sockets connected but handleConnection ran ${gatewayConnections} times`,
+      );
     }
     sample.cpuPerAcceptedUs = cpuUs / accepted.length;
     sample.connectMs = median(accepted.map((outcome) => outcome.readyMs));
     if (scenario.protocol === 'event') sample.authMs = median(accepted.map((outcome) => outcome.authMs ?? 0));
     sample.heapPerSocketBytes = ((await server.heapAfterGc()) - heapBefore) / accepted.length;
 
-    Object.assign(sample, await measureEvents(scenario, server, accepted.map((outcome) => outcome.socket), config, roundIndex, checks));
+    Object.assign(
+      sample,
+      await measureEvents(
+        scenario,
+        server,
+        accepted.map((outcome) => outcome.socket),
+        config,
+        roundIndex,
+        checks,
+      ),
+    );
 
-    if (scenario.authenticates) sample.cpuPerRejectedUs = await measureRejections(scenario, server, tokens, config, checks);
+    if (scenario.authenticates)
+      sample.cpuPerRejectedUs = await measureRejections(scenario, server, tokens, config, checks);
   } finally {
     closeSockets(outcomes);
   }
@@ -85,8 +99,11 @@ async function measureEvents(
   const perSlice = Math.max(1, Math.floor(config.eventsPerSocket / EVENT_SLICES));
   for (let slice = 0; slice < EVENT_SLICES; slice++) {
     for (const handler of order) {
-      const { value: phase, cpuUs } = await measureCpu(server, () => emitWithAcks(sockets, handler, perSlice, config.timeoutMs));
-      if (phase.wrongAnswers > 0) fail(checks, `${scenario.name}: ${phase.wrongAnswers} '${handler}' acks were not 'ok'`);
+      const { value: phase, cpuUs } = await measureCpu(server, () =>
+        emitWithAcks(sockets, handler, perSlice, config.timeoutMs),
+      );
+      if (phase.wrongAnswers > 0)
+        fail(checks, `${scenario.name}: ${phase.wrongAnswers} '${handler}' acks were not 'ok'`);
       totals[handler].elapsedMs += phase.elapsedMs;
       totals[handler].acks += phase.acks;
       totals[handler].cpuUs += cpuUs;
@@ -108,20 +125,30 @@ async function measureRejections(
   checks: Checks,
 ): Promise<number> {
   const gatewayBefore = (await server.stats()).gatewayConnections;
-  const { value: outcomes, cpuUs } = await measureCpu(server, () => attemptAll(scenario, server, tokens.invalid, config));
+  const { value: outcomes, cpuUs } = await measureCpu(server, () =>
+    attemptAll(scenario, server, tokens.invalid, config),
+  );
   closeSockets(outcomes);
   checks.invalidAttempts += outcomes.length;
   checks.invalidReachedGateway += (await server.stats()).gatewayConnections - gatewayBefore;
   for (const outcome of outcomes) {
     if (outcome.kind === 'accepted') checks.invalidAccepted++;
-    if (outcome.kind === 'refused') checks.rejectionCodes[outcome.code] = (checks.rejectionCodes[outcome.code] ?? 0) + 1;
-    if (outcome.kind === 'failed') fail(checks, `${scenario.name}: an invalid-token attempt failed (${outcome.reason})`);
+    if (outcome.kind === 'refused')
+      checks.rejectionCodes[outcome.code] = (checks.rejectionCodes[outcome.code] ?? 0) + 1;
+    if (outcome.kind === 'failed')
+      fail(checks, `${scenario.name}: an invalid-token attempt failed (${outcome.reason})`);
   }
   return cpuUs / outcomes.length;
 }
 
 function attemptAll(scenario: Scenario, server: ServerProcess, tokens: readonly string[], config: RoundConfig) {
-  return inPool(tokens, config.concurrency, (token) => attempt(scenario, server.url, token, config.timeoutMs));
+  // A server that answers neither way would keep every attempt waiting for its timeout: stop early.
+  return inPool(
+    tokens,
+    config.concurrency,
+    (token) => attempt(scenario, server.url, token, config.timeoutMs),
+    (outcome) => outcome.kind === 'failed',
+  );
 }
 
 async function measureCpu<T>(server: ServerProcess, phase: () => Promise<T>): Promise<{ value: T; cpuUs: number }> {
@@ -136,7 +163,10 @@ function assertAllAccepted(scenario: Scenario, outcomes: readonly Outcome[], che
   if (notAccepted.length === 0) return;
   const first = notAccepted[0];
   const why = first.kind === 'refused' ? `refused: ${first.code}` : first.kind === 'failed' ? first.reason : '';
-  fail(checks, `${scenario.name}: ${notAccepted.length} of ${outcomes.length} valid tokens did not get in (first: ${why})`);
+  fail(
+    checks,
+    `${scenario.name}: ${notAccepted.length} of ${outcomes.length} attempts with a valid token did not get in (first: ${why})`,
+  );
 }
 
 /** A broken premise makes every figure of the round meaningless: record it and stop the run. */
@@ -148,7 +178,8 @@ function fail(checks: Checks, message: string): never {
 async function waitUntilNoClients(server: ServerProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while ((await server.stats()).engineClients > 0) {
-    if (Date.now() > deadline) throw new Error(`server ${server.scenario}: clients still connected after ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`server ${server.scenario}: clients still connected after ${timeoutMs} ms`);
     await sleep(IDLE_POLL_MS);
   }
 }

@@ -29,13 +29,30 @@ interface RunConfig extends RoundConfig {
 }
 
 const PRESETS: Record<RunConfig['mode'], Omit<RunConfig, 'mode' | 'verbose'>> = {
-  quick: { rounds: 3, warmupRounds: 1, connections: 300, concurrency: 16, eventsPerSocket: 12, timeoutMs: 10_000, budgetSeconds: 70, watchdogSeconds: 150 },
-  full: { rounds: 12, warmupRounds: 2, connections: 300, concurrency: 16, eventsPerSocket: 24, timeoutMs: 10_000, budgetSeconds: 420, watchdogSeconds: 600 },
+  quick: {
+    rounds: 3,
+    warmupRounds: 1,
+    connections: 300,
+    concurrency: 16,
+    eventsPerSocket: 16,
+    timeoutMs: 10_000,
+    budgetSeconds: 60,
+    watchdogSeconds: 150,
+  },
+  full: {
+    rounds: 12,
+    warmupRounds: 2,
+    connections: 300,
+    concurrency: 16,
+    eventsPerSocket: 40,
+    timeoutMs: 10_000,
+    budgetSeconds: 400,
+    watchdogSeconds: 600,
+  },
 };
 
 const RESULTS_DIR = join(__dirname, '..', '..', 'bench', 'results');
 const MIN_ROUNDS = 2;
-const WARMUP_CONNECTIONS = 100;
 
 function parseArgs(argv: string[]): RunConfig {
   const mode = argv.includes('--quick') ? 'quick' : 'full';
@@ -72,7 +89,9 @@ function selectScenarios(only?: string[]): Scenario[] {
 
 function gitCommit(): string | undefined {
   try {
-    return execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
   } catch {
     return undefined;
   }
@@ -107,20 +126,20 @@ async function main(): Promise<number> {
     pools.set(kind, createTokenPool(keys, kind, config.connections));
   }
   const servers = await Promise.all(scenarios.map((scenario) => ServerProcess.start(scenario.name, keys.server)));
-  if (config.verbose) process.stderr.write(`bench: keys, tokens and servers ready (${elapsedSeconds().toFixed(1)} s)\n`);
+  if (config.verbose)
+    process.stderr.write(`bench: keys, tokens and servers ready (${elapsedSeconds().toFixed(1)} s)\n`);
   const checks = new Checks();
   const samples: SamplesByScenario = Object.fromEntries(scenarios.map((scenario) => [scenario.name, []]));
 
   const runAll = async (roundIndex: number, record: boolean) => {
     for (const [index, scenario] of scenarios.entries()) {
       const roundStarted = performance.now();
-      const pool = pools.get(scenario.keyKind)!;
-      // A warm-up round only needs to get the code hot, not to measure.
-      const tokens = record ? pool : { valid: pool.valid.slice(0, WARMUP_CONNECTIONS), invalid: pool.invalid.slice(0, WARMUP_CONNECTIONS) };
-      const sample = await runRound(scenario, servers[index], tokens, config, roundIndex, checks);
+      const sample = await runRound(scenario, servers[index], pools.get(scenario.keyKind)!, config, roundIndex, checks);
       if (record) samples[scenario.name].push(sample);
       if (config.verbose) {
-        process.stderr.write(`bench: ${record ? 'round' : 'warm-up'} ${roundIndex + 1} ${scenario.name}: ${((performance.now() - roundStarted) / 1000).toFixed(1)} s\n`);
+        process.stderr.write(
+          `bench: ${record ? 'round' : 'warm-up'} ${roundIndex + 1} ${scenario.name}: ${((performance.now() - roundStarted) / 1000).toFixed(1)} s\n`,
+        );
       }
     }
   };
@@ -146,7 +165,7 @@ async function main(): Promise<number> {
   const summaries = summarize(samples);
   const targets = evaluateTargets(samples, scenarios);
   const jsonPath = join(RESULTS_DIR, 'latest.json');
-  const invalidLine = `Invalid tokens: ${checks.invalidAccepted} of ${checks.invalidAttempts} got in, ${checks.invalidReachedGateway} reached handleConnection; refusal codes ${JSON.stringify(checks.rejectionCodes)}.`;
+  const invalidLine = `${checks.securityFailed ? '**SECURITY FAILURE** ' : ''}Invalid tokens: ${checks.invalidAccepted} of ${checks.invalidAttempts} got in, ${checks.invalidReachedGateway} reached handleConnection; refusal codes ${JSON.stringify(checks.rejectionCodes)}.`;
   const header = {
     title: `nestjs-socketio-jwt benchmark (${config.mode})`,
     details: [
@@ -167,7 +186,13 @@ async function main(): Promise<number> {
   const json = {
     date: new Date().toISOString(),
     commit: gitCommit(),
-    environment: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, loadAtStart, loadAtEnd: loadavg() },
+    environment: {
+      node: process.version,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      loadAtStart,
+      loadAtEnd: loadavg(),
+    },
     config,
     roundsDone,
     durationSeconds: elapsedSeconds(),

@@ -65,6 +65,7 @@ export class JwtSocketAuthenticator {
     const token = normalizeToken(rawToken, this.options.maxTokenLength);
     const jwt = decodeJwt(token);
     this.assertAlgorithmAccepted(jwt.header.alg);
+    assertNoCriticalExtensions(jwt.header);
     const key = await this.resolveKey(jwt, handshake);
     const claims = this.verifySignatureAndClaims(token, jwt.header.alg, key);
     if (this.revocationCheck && (await this.isRevoked(claims))) {
@@ -164,6 +165,20 @@ function decodeJwt(token: string): Jwt {
     throw new UnauthorizedError(JwtSocketErrorCode.MALFORMED_TOKEN, 'The token payload is not a JSON object');
   }
   return jwt;
+}
+
+/**
+ * RFC 7515 §4.1.11: a token whose `crit` header names extensions the recipient does not understand
+ * MUST be rejected. jsonwebtoken ignores `crit`, and this library implements no extension (such as
+ * RFC 7797 `b64: false`, which changes what the signature covers), so any `crit` is refused.
+ */
+function assertNoCriticalExtensions(header: Jwt['header']): void {
+  if (Object.prototype.hasOwnProperty.call(header, 'crit')) {
+    throw new UnauthorizedError(
+      JwtSocketErrorCode.INVALID_TOKEN,
+      'The token requires header extensions (crit) that are not supported',
+    );
+  }
 }
 
 function toUnauthorizedError(error: unknown): UnauthorizedError {

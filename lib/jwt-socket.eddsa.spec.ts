@@ -1,4 +1,10 @@
-import { ASYMMETRIC_ALGORITHMS, generateKeyPair, keyPairsByAlgorithm, signHmac, signWith } from '../test/fixtures/keys-pairs';
+import {
+  ASYMMETRIC_ALGORITHMS,
+  generateKeyPair,
+  keyPairsByAlgorithm,
+  signHmac,
+  signWith,
+} from '../test/fixtures/keys-pairs';
 import { SECRET } from '../test/support/tokens';
 import { JwtSocketAuthenticator } from './jwt-socket.authenticator';
 import { isUnauthorizedError } from './jwt-socket.error';
@@ -42,12 +48,27 @@ const CASES: Array<[string, () => Record<string, unknown>, Partial<JwtSocketModu
   ['nbf within clockTolerance', () => ({ sub: 'alice', nbf: now() + 10 }), { clockTolerance: 30 }, 'ok:alice'],
   ['aud matches one of several', () => ({ sub: 'alice', aud: 'api' }), { audience: ['web', /^ap/] }, 'ok:alice'],
   ['aud mismatch', () => ({ sub: 'alice', aud: 'other' }), { audience: 'api' }, 'invalid_claims'],
-  ['iss matches', () => ({ sub: 'alice', iss: 'https://idp.example/' }), { issuer: 'https://idp.example/' }, 'ok:alice'],
-  ['iss mismatch', () => ({ sub: 'alice', iss: 'https://evil.example/' }), { issuer: 'https://idp.example/' }, 'invalid_claims'],
+  [
+    'iss matches',
+    () => ({ sub: 'alice', iss: 'https://idp.example/' }),
+    { issuer: 'https://idp.example/' },
+    'ok:alice',
+  ],
+  [
+    'iss mismatch',
+    () => ({ sub: 'alice', iss: 'https://evil.example/' }),
+    { issuer: 'https://idp.example/' },
+    'invalid_claims',
+  ],
   ['sub mismatch', () => ({ sub: 'bob' }), { subject: 'alice' }, 'invalid_claims'],
   ['maxAge respected', () => ({ sub: 'alice', iat: now() - 30 }), { maxAge: 60 }, 'ok:alice'],
   ['maxAge exceeded', () => ({ sub: 'alice', iat: now() - 120 }), { maxAge: '1m' }, 'token_expired'],
-  ['maxAge exceeded within clockTolerance', () => ({ sub: 'alice', iat: now() - 70 }), { maxAge: 60, clockTolerance: 30 }, 'ok:alice'],
+  [
+    'maxAge exceeded within clockTolerance',
+    () => ({ sub: 'alice', iat: now() - 70 }),
+    { maxAge: 60, clockTolerance: 30 },
+    'ok:alice',
+  ],
   ['maxAge without iat', () => ({ sub: 'alice' }), { maxAge: 60 }, 'invalid_claims'],
 ];
 
@@ -65,7 +86,11 @@ describe('tampered tokens get the same code for every algorithm', () => {
   const TAMPERINGS: Array<[string, (token: string) => string, string]> = [
     ['signature removed', (token) => token.slice(0, token.lastIndexOf('.') + 1), 'invalid_token'],
     ['signature swapped for junk', (token) => `${token.slice(0, token.lastIndexOf('.') + 1)}AAAA`, 'invalid_token'],
-    ['signature not base64url', (token) => `${token.slice(0, token.lastIndexOf('.') + 1)}not*base64`, 'malformed_token'],
+    [
+      'signature not base64url',
+      (token) => `${token.slice(0, token.lastIndexOf('.') + 1)}not*base64`,
+      'malformed_token',
+    ],
     [
       'payload changed after signing',
       (token) => {
@@ -80,10 +105,12 @@ describe('tampered tokens get the same code for every algorithm', () => {
     const outcomes: Record<string, string> = {};
     for (const alg of ALGORITHMS) {
       const authenticator = authenticatorFor(alg, {});
-      outcomes[alg] = await authenticator.verify(tamper(tokenFor(alg, { sub: 'alice' })), {} as JwtSocketHandshake).then(
-        () => 'ok',
-        (error: unknown) => (isUnauthorizedError(error) ? error.data.code : `unexpected ${String(error)}`),
-      );
+      outcomes[alg] = await authenticator
+        .verify(tamper(tokenFor(alg, { sub: 'alice' })), {} as JwtSocketHandshake)
+        .then(
+          () => 'ok',
+          (error: unknown) => (isUnauthorizedError(error) ? error.data.code : `unexpected ${String(error)}`),
+        );
     }
     expect(outcomes).toEqual(Object.fromEntries(ALGORITHMS.map((alg) => [alg, expected])));
   });
@@ -106,7 +133,6 @@ describe('EdDSA signature verification', () => {
     const other = generateKeyPair('EdDSA');
     expect(await codeOf(signWith(other, { sub: 'alice' }))).toBe('invalid_token');
   });
-
 
   it('refuses EdDSA tokens when the key is not an Edwards key, whatever the pinned algorithms say', async () => {
     const rsa = resolveJwtSocketOptions({ secret: pairs.RS256.publicPem });

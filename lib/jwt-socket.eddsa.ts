@@ -32,7 +32,11 @@ export function verifyEdDsa(token: string, key: KeyObject, claimOptions: VerifyO
   if (signature.length === 0) throw new JsonWebTokenError('jwt signature is required');
   if (!BASE64URL.test(signature)) throw new JsonWebTokenError('invalid signature');
   if (!isValidSignature(token.slice(0, payloadEnd), signature, key)) throw new JsonWebTokenError('invalid signature');
-  return verify(`${UNSIGNED_HEADER}.${token.slice(headerEnd + 1, payloadEnd)}.`, undefined as unknown as string, claimOptions);
+  return verify(
+    `${UNSIGNED_HEADER}.${token.slice(headerEnd + 1, payloadEnd)}.`,
+    undefined as unknown as string,
+    claimOptions,
+  );
 }
 
 function isValidSignature(signingInput: string, signature: string, key: KeyObject): boolean {

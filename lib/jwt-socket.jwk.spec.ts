@@ -16,7 +16,14 @@ describe('jwkToEntry pins the algorithms from the JWK, never from a token', () =
   });
 
   it('derives the algorithms from kty/crv when `alg` is absent', () => {
-    expect(jwkToEntry(withoutAlg(rsa.jwk)).verificationKey.algorithms).toEqual(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']);
+    expect(jwkToEntry(withoutAlg(rsa.jwk)).verificationKey.algorithms).toEqual([
+      'RS256',
+      'RS384',
+      'RS512',
+      'PS256',
+      'PS384',
+      'PS512',
+    ]);
     expect(jwkToEntry(withoutAlg(p256.jwk)).verificationKey.algorithms).toEqual(['ES256']);
     expect(jwkToEntry(withoutAlg(p384.jwk)).verificationKey.algorithms).toEqual(['ES384']);
     expect(jwkToEntry(withoutAlg(ed25519.jwk)).verificationKey.algorithms).toEqual(['EdDSA']);

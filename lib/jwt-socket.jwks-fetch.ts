@@ -52,6 +52,7 @@ function toJwksFetchError(error: unknown, timeout: number): JwksFetchError {
   if (name === 'TimeoutError') return new JwksFetchError(`no complete answer within ${timeout} ms`);
   if (name === 'AbortError') return new JwksFetchError('the request was aborted (shutting down)');
   const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
-  const detail = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : undefined;
+  const detail =
+    typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : undefined;
   return new JwksFetchError(`the request failed${detail ? ` (${detail})` : ''}`);
 }

@@ -6,10 +6,18 @@ import type { JwksOptions } from './jwt-socket.jwks-options';
 
 class LinesLogger implements LoggerService {
   readonly lines: string[] = [];
-  log(message: unknown) { this.lines.push(`log ${String(message)}`); }
-  error(message: unknown) { this.lines.push(`error ${String(message)}`); }
-  warn(message: unknown) { this.lines.push(`warn ${String(message)}`); }
-  debug(message: unknown) { this.lines.push(`debug ${String(message)}`); }
+  log(message: unknown) {
+    this.lines.push(`log ${String(message)}`);
+  }
+  error(message: unknown) {
+    this.lines.push(`error ${String(message)}`);
+  }
+  warn(message: unknown) {
+    this.lines.push(`warn ${String(message)}`);
+  }
+  debug(message: unknown) {
+    this.lines.push(`debug ${String(message)}`);
+  }
 }
 
 const first = generateKeyPair('RS256', 'key-1');
@@ -78,7 +86,9 @@ describe('JwksKeySet against a real HTTP server', () => {
     const keySet = keySetFor({ cooldown: 30_000 });
     await keySet.getKey('key-1', 'RS256');
     clock += 30_000;
-    const burst = await Promise.all(Array.from({ length: 50 }, (_, index) => lookup(keySet, `random-${index}`, 'RS256')));
+    const burst = await Promise.all(
+      Array.from({ length: 50 }, (_, index) => lookup(keySet, `random-${index}`, 'RS256')),
+    );
     expect(new Set(burst)).toEqual(new Set(['unknown_kid']));
     expect(route.hits).toBe(2);
 

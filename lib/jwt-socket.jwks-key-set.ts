@@ -101,10 +101,13 @@ export class JwksKeySet {
     for (const { verificationKey } of candidates) {
       if (!verificationKey.algorithms.includes(alg as VerificationKey['algorithms'][number])) continue;
       if (kid !== undefined) return verificationKey;
-      if (match) throw new UnauthorizedError(JwtSocketErrorCode.UNKNOWN_KID, 'The token has no kid and several keys match');
+      if (match) {
+        throw new UnauthorizedError(JwtSocketErrorCode.UNKNOWN_KID, 'The token has no kid and several keys match');
+      }
       match = verificationKey;
     }
     if (match || kid === undefined) return match;
+    this.logger.debug?.(`JWKS ${this.label}: token alg ${quote(alg)} does not match the key of kid ${quote(kid)}`);
     throw new UnauthorizedError(JwtSocketErrorCode.INVALID_TOKEN, 'The token algorithm does not match its key');
   }
 

@@ -50,10 +50,14 @@ export function usesKeySources(options: JwtSocketModuleOptions): boolean {
 export function assertKeySourceOptions(options: JwtSocketModuleOptions & { secretTimeout: number }): void {
   const { jwks, issuers, secret } = options;
   if (jwks !== undefined && issuers !== undefined) {
-    throw new Error('JwtSocketModule: give either `jwks` (one identity provider) or `issuers` (an allow-list), not both');
+    throw new Error(
+      'JwtSocketModule: give either `jwks` (one identity provider) or `issuers` (an allow-list), not both',
+    );
   }
   if (usesKeySources(options) && secret !== undefined) {
-    throw new Error('JwtSocketModule: `secret` cannot be combined with `jwks` or `issuers` (put static keys in `issuers`)');
+    throw new Error(
+      'JwtSocketModule: `secret` cannot be combined with `jwks` or `issuers` (put static keys in `issuers`)',
+    );
   }
   if (jwks !== undefined) assertJwksOptions('jwks', jwks, options.secretTimeout);
   if (issuers !== undefined) assertIssuers(issuers, options.secretTimeout);

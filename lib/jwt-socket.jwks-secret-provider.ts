@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common
 import { JWT_SOCKET_RESOLVED_OPTIONS } from './jwt-socket.constants';
 import { UnauthorizedError } from './jwt-socket.error';
 import { JwtSocketErrorCode } from './jwt-socket.error-codes';
+import { quote } from './jwt-socket.jwk';
 import { JwksKeySet } from './jwt-socket.jwks-key-set';
 import { isJwksSource, type IssuerKeySource, type IssuerStaticKey } from './jwt-socket.jwks-options';
 import { algorithmsForKey, assertAlgorithmsAllowed, isUsableSecret, toKeyObject } from './jwt-socket.key';
@@ -48,7 +49,7 @@ export class JwksSecretProvider extends SecretProvider implements OnModuleDestro
     const source = typeof issuer === 'string' ? this.issuers!.get(issuer) : undefined;
     if (source) return source;
     // Debug level: any client can send any `iss`.
-    this.logger.debug(`Refused a token from an issuer that is not in \`issuers\`: ${String(issuer).slice(0, 100)}`);
+    this.logger.debug(`Refused a token from an issuer that is not in \`issuers\`: ${quote(issuer)}`);
     throw new UnauthorizedError(JwtSocketErrorCode.UNTRUSTED_ISSUER);
   }
 
@@ -58,14 +59,21 @@ export class JwksSecretProvider extends SecretProvider implements OnModuleDestro
   ): Map<string, KeySource> {
     const sources = new Map<string, KeySource>();
     for (const [issuer, source] of Object.entries(issuers)) {
-      sources.set(issuer, isJwksSource(source) ? new JwksKeySet(source, this.logger) : staticKey(issuer, source, allowed));
+      sources.set(
+        issuer,
+        isJwksSource(source) ? new JwksKeySet(source, this.logger) : staticKey(issuer, source, allowed),
+      );
     }
     return sources;
   }
 }
 
 /** Parsed once at bootstrap; fails loudly when the key is unusable or cannot verify any allowed algorithm. */
-function staticKey(issuer: string, source: IssuerStaticKey, allowed: readonly JwtSocketAlgorithm[] | undefined): VerificationKey {
+function staticKey(
+  issuer: string,
+  source: IssuerStaticKey,
+  allowed: readonly JwtSocketAlgorithm[] | undefined,
+): VerificationKey {
   const name = `issuers[${JSON.stringify(issuer)}].key`;
   let key;
   try {
@@ -80,7 +88,9 @@ function staticKey(issuer: string, source: IssuerStaticKey, allowed: readonly Jw
     (algorithm) => usable.includes(algorithm) && (!allowed || allowed.includes(algorithm)),
   );
   if (algorithms.length === 0) {
-    throw new Error(`JwtSocketModule: \`${name}\` (${key.asymmetricKeyType ?? key.type}) cannot verify any allowed algorithm`);
+    throw new Error(
+      `JwtSocketModule: \`${name}\` (${key.asymmetricKeyType ?? key.type}) cannot verify any allowed algorithm`,
+    );
   }
   return { key, algorithms };
 }

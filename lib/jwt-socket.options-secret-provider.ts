@@ -5,6 +5,7 @@ import { isUsableSecret, toKeyObject } from './jwt-socket.key';
 import type {
   LegacySecretCallbackWithHeader,
   ResolvedJwtSocketOptions,
+  SecretAnswer,
   SecretContext,
   SecretFunction,
   SecretKey,
@@ -31,7 +32,7 @@ export class OptionsSecretProvider extends SecretProvider {
     }
   }
 
-  getSecret(context: SecretContext): SecretKey | undefined | Promise<SecretKey | undefined> {
+  getSecret(context: SecretContext): SecretAnswer | Promise<SecretAnswer> {
     return this.staticKey ?? this.secretFunction!(context);
   }
 

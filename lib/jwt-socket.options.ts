@@ -21,7 +21,7 @@ export interface SecretContext {
 export type SecretAnswer = SecretKey | VerificationKey | undefined;
 
 /** `secret` as a function, the form `@thream/socketio-jwt` used. */
-export type SecretFunction = (context: SecretContext) => SecretKey | undefined | Promise<SecretKey | undefined>;
+export type SecretFunction = (context: SecretContext) => SecretAnswer | Promise<SecretAnswer>;
 
 /** `secret` as auth0's `socketio-jwt` callback: `(request, payload, cb)`. */
 export type LegacySecretCallback = (
@@ -84,7 +84,7 @@ export interface JwtSocketModuleOptions {
   tokenFromQuery?: boolean;
   /** Event mode: ms to wait for a valid `authenticate` before disconnecting. Default 5000; 0 waits forever. */
   timeout?: number;
-  /** Event mode: `false` disconnects right after `unauthorized`; N waits for the client's ack or N ms. Default false. */
+  /** Every `unauthorized` that ends a socket (refusal, timeout, expiry, revocation): `false` disconnects at once; N waits for the client's ack or N ms. Default false. */
   callback?: false | number;
   /** Bound on a SecretProvider answer, ms. Default 5000. */
   secretTimeout?: number;

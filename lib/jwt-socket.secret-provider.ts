@@ -9,8 +9,8 @@ import type { SecretAnswer, SecretContext } from './jwt-socket.options';
  *
  * Return `{ key, algorithms }` (a `VerificationKey`) to pin the algorithms of that key: a token
  * whose `alg` is not among them is refused with `invalid_token`. A plain key accepts the algorithms
- * of its type (intersected with `options.algorithms`). Return the same object for the same key:
- * keys are converted once and cached.
+ * of its type (intersected with `options.algorithms`). Prefer `KeyObject`s (or the same strings,
+ * which are cached): a `Buffer` is parsed again on every token.
  */
 export abstract class SecretProvider {
   abstract getSecret(context: SecretContext): SecretAnswer | Promise<SecretAnswer>;

@@ -33,6 +33,20 @@ function supportsServerSideEmit(namespace: Namespace): boolean {
   return !SINGLE_NODE_ADAPTERS.has(namespace.adapter.constructor.name);
 }
 
+const WITHHELD_PACKETS = Symbol('nestjs-socketio-jwt:withheld-packets');
+
+/** The part of a socket.io adapter's `restoreSession` answer read here. */
+interface RestoredSession {
+  data?: unknown;
+  missedPackets: unknown[][];
+}
+
+interface RestoringAdapter {
+  restoreSession(pid: string, offset: string): Promise<RestoredSession | null> | RestoredSession | null;
+}
+
+type DataWithWithheldPackets = { [WITHHELD_PACKETS]?: unknown[][] };
+
 /**
  * Runs authentication for every namespace of every server the adapter creates: the handshake
  * middleware, event-mode `authenticate`, in-band refresh, expiry, and the hiding of sockets that
@@ -44,6 +58,7 @@ export class JwtSocketSessions {
   private readonly logger = new Logger('JwtSocket');
   private readonly servers = new Set<Server>();
   private readonly protectedNamespaces = new WeakSet<Namespace>();
+  private readonly recoveryGuardedAdapters = new WeakSet<object>();
   private readonly handshakeMiddleware: Middleware;
   private readonly onConnection: (socket: Socket) => void;
   private readonly onAuthenticateMessage: (this: Socket, payload: unknown) => void;
@@ -97,14 +112,26 @@ export class JwtSocketSessions {
     } else {
       this.protectServer(serverOrNamespace as Server);
     }
+    // A createIOServer override may have replaced the adapters since (`server.adapter(...)`).
+    const server = isNamespace(namespace) ? namespace.server : (serverOrNamespace as Server);
+    for (const each of (server as ServerInternals)._nsps.values()) this.guardRecovery(each);
   }
 
   protectNamespace(namespace: Namespace): void {
+    this.guardRecovery(namespace);
     if (this.protectedNamespaces.has(namespace)) return;
     this.protectedNamespaces.add(namespace);
     if (this.options.handshake) namespace.use(this.handshakeMiddleware);
     // Our listener must run before any gateway's, including those a ParentNamespace copied to a child.
     (namespace as unknown as NodeJS.EventEmitter).prependListener('connection', this.onConnection);
+  }
+
+  /** Once per adapter instance: socket.io creates a new one per namespace on `server.adapter(...)`. */
+  private guardRecovery(namespace: Namespace): void {
+    const adapter = namespace.adapter as unknown as RestoringAdapter;
+    if (this.recoveryGuardedAdapters.has(adapter)) return;
+    this.recoveryGuardedAdapters.add(adapter);
+    withholdMissedPackets(adapter);
   }
 
   /** Wraps a gateway's connection callback so it runs once, after the socket is authenticated. */
@@ -218,7 +245,11 @@ export class JwtSocketSessions {
     const session = sessionOf(socket);
     if (!session || socket.disconnected) return;
     if (session.verifying) {
-      emitToSocket(socket, JwtSocketEvent.UNAUTHORIZED, new UnauthorizedError(JwtSocketErrorCode.AUTHENTICATION_IN_PROGRESS).toJSON());
+      emitToSocket(
+        socket,
+        JwtSocketEvent.UNAUTHORIZED,
+        new UnauthorizedError(JwtSocketErrorCode.AUTHENTICATION_IN_PROGRESS).toJSON(),
+      );
       return;
     }
     const isRefresh = session.authenticated;
@@ -298,6 +329,7 @@ export class JwtSocketSessions {
     }
     socket.join(identityRooms(session.claims));
     this.armExpiry(socket, session);
+    deliverWithheldPackets(socket);
     const deferred = session.deferred;
     session.deferred = undefined;
     deferred?.forEach((callback) => callback(socket));
@@ -389,6 +421,35 @@ function emitToSocket(socket: Socket, event: string, ...args: unknown[]): void {
   socket.emit(event, ...args);
   // Synchronous with socket.io's adapters: no broadcast can reach the socket in between.
   if (hidden) socket.nsp.adapter.delAll(socket.id);
+}
+
+/**
+ * socket.io writes the packets a recovered socket missed from its constructor, before middleware
+ * and `connection` listeners run: a revoked or expired token would receive them. They wait in
+ * `socket.data` under a symbol (never serialized) until the socket passes its re-check.
+ */
+function withholdMissedPackets(adapter: RestoringAdapter): void {
+  const restore = adapter.restoreSession.bind(adapter);
+  adapter.restoreSession = async (pid, offset) => {
+    const session = await restore(pid, offset);
+    if (!session || session.missedPackets.length === 0) return session;
+    // Without a data object there is nowhere to keep them: dropped rather than leaked.
+    if (typeof session.data === 'object' && session.data !== null) {
+      const data = session.data as DataWithWithheldPackets;
+      data[WITHHELD_PACKETS] = [...(data[WITHHELD_PACKETS] ?? []), ...session.missedPackets];
+    }
+    session.missedPackets = [];
+    return session;
+  };
+}
+
+/** Sends the withheld packets; each ends with its old offset, and `emit` appends a new one. */
+function deliverWithheldPackets(socket: Socket): void {
+  const data = socket.data as DataWithWithheldPackets | undefined;
+  const packets = data?.[WITHHELD_PACKETS];
+  if (!data || !packets) return;
+  delete data[WITHHELD_PACKETS];
+  for (const [event, ...args] of packets) socket.emit(String(event), ...args.slice(0, -1));
 }
 
 function tokenOfAuthenticatePayload(payload: unknown): unknown {

@@ -28,7 +28,11 @@ async function expectServedAfterwards(server: TestApp): Promise<void> {
 describe('event mode (handshake: false)', () => {
   let server: TestApp;
 
-  afterEach(() => server.close());
+  afterEach(async () => {
+    const errors = server.logger.lines.filter((line) => line.startsWith('error'));
+    await server.close();
+    expect(errors).toEqual([]);
+  });
 
   describe('with the defaults', () => {
     beforeEach(async () => {

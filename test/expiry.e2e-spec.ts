@@ -161,4 +161,3 @@ describe('expiry of open sockets', () => {
     });
   });
 });
-

@@ -28,7 +28,11 @@ describe.each(BOTH_MODES)('onAuthenticated hook in $name mode', (mode: AuthMode)
     return me;
   }
 
-  afterEach(() => server.close());
+  afterEach(async () => {
+    const errors = server.logger.lines.filter((line) => line.startsWith('error'));
+    await server.close();
+    expect(errors).toEqual([]);
+  });
 
   describe('an async hook', () => {
     beforeEach(() => start(subjectDrivenHook));

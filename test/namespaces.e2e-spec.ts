@@ -35,7 +35,11 @@ describe.each(BOTH_MODES)('namespaces in $name mode', (mode: AuthMode) => {
     });
   }
 
-  afterEach(() => server.close());
+  afterEach(async () => {
+    const errors = server.logger.lines.filter((line) => line.startsWith('error'));
+    await server.close();
+    expect(errors).toEqual([]);
+  });
 
   /** Refused without a token, before any gateway sees the socket or any handler runs. */
   async function expectRefusedWithoutToken(namespace: string, options: object = {}): Promise<void> {

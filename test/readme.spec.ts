@@ -33,7 +33,10 @@ function codeBlocks(markdown: string): CodeBlock[] {
     const start = index;
     const body: string[] = [];
     for (index++; index < lines.length && !/^```\s*$/.test(lines[index]); index++) body.push(lines[index]);
-    const previous = lines.slice(0, start).reverse().find((line) => line.trim() !== '');
+    const previous = lines
+      .slice(0, start)
+      .reverse()
+      .find((line) => line.trim() !== '');
     blocks.push({
       lang: open[1],
       code: body.join('\n'),
@@ -56,9 +59,12 @@ function section(title: string): string {
 function tableRows(text: string): Map<string, string[]> {
   const rows = new Map<string, string[]>();
   for (const line of text.split('\n')) {
-    const match = /^\| `([^`]+)` \|/.exec(line);
+    const match = /^\|\s*`([^`]+)`\s*\|/.exec(line);
     if (!match) continue;
-    const cells = line.split(/(?<!\\)\|/).slice(1, -1).map((cell) => cell.trim());
+    const cells = line
+      .split(/(?<!\\)\|/)
+      .slice(1, -1)
+      .map((cell) => cell.trim());
     rows.set(match[1], cells);
   }
   return rows;
@@ -71,7 +77,8 @@ function parseLib(file: string): ts.SourceFile {
 
 function interfaceKeys(file: string, name: string): string[] {
   const declaration = parseLib(file).statements.find(
-    (statement): statement is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(statement) && statement.name.text === name,
+    (statement): statement is ts.InterfaceDeclaration =>
+      ts.isInterfaceDeclaration(statement) && statement.name.text === name,
   );
   if (!declaration) throw new Error(`lib/${file} declares no interface ${name}`);
   return declaration.members.filter(ts.isPropertySignature).map((member) => (member.name as ts.Identifier).text);
@@ -90,7 +97,8 @@ function constInitializer(source: ts.SourceFile, name: string): ts.Expression | 
 function errorCodes(): string[] {
   let initializer = constInitializer(parseLib('jwt-socket.error-codes.ts'), 'JwtSocketErrorCode');
   if (initializer && ts.isAsExpression(initializer)) initializer = initializer.expression;
-  if (!initializer || !ts.isObjectLiteralExpression(initializer)) throw new Error('JwtSocketErrorCode is not an object literal');
+  if (!initializer || !ts.isObjectLiteralExpression(initializer))
+    throw new Error('JwtSocketErrorCode is not an object literal');
   return initializer.properties.map((property) => {
     if (!ts.isPropertyAssignment(property) || !ts.isStringLiteral(property.initializer)) {
       throw new Error(`unexpected JwtSocketErrorCode entry: ${property.getText()}`);
@@ -102,7 +110,9 @@ function errorCodes(): string[] {
 /** Every `export const NAME = literal` of lib/, rendered as the README writes values. */
 function libConstants(): Map<string, string> {
   const constants = new Map<string, string>();
-  for (const file of readdirSync(join(ROOT, 'lib')).filter((name) => name.endsWith('.ts') && !name.endsWith('.spec.ts'))) {
+  for (const file of readdirSync(join(ROOT, 'lib')).filter(
+    (name) => name.endsWith('.ts') && !name.endsWith('.spec.ts'),
+  )) {
     const source = parseLib(file);
     for (const statement of source.statements) {
       if (!ts.isVariableStatement(statement)) continue;
@@ -155,7 +165,9 @@ describe('README', () => {
       ...interfaceKeys('jwt-socket.module-definition.ts', 'JwtSocketModuleExtras'),
     ];
     const rows = tableRows(section('Options'));
-    expect(keys).toEqual(expect.arrayContaining(['secret', 'handshake', 'stripHandshakeToken', 'isGlobal', 'revocationCheck']));
+    expect(keys).toEqual(
+      expect.arrayContaining(['secret', 'handshake', 'stripHandshakeToken', 'isGlobal', 'revocationCheck']),
+    );
     expect([...rows.keys()].sort()).toEqual([...keys].sort());
   });
 
@@ -170,22 +182,33 @@ describe('README', () => {
 
   it('lists every error code in the error table, and nothing else', () => {
     const codes = errorCodes();
-    expect(codes).toEqual(expect.arrayContaining(['credentials_required', 'invalid_token', 'authentication_in_progress']));
+    expect(codes).toEqual(
+      expect.arrayContaining(['credentials_required', 'invalid_token', 'authentication_in_progress']),
+    );
     const rows = tableRows(section('Error codes'));
     expect([...rows.keys()].sort()).toEqual([...codes].sort());
-    for (const cells of rows.values()) expect(cells[2]).toMatch(/^(connect_error|unauthorized|exception)(, (unauthorized|exception))*$/);
+    for (const cells of rows.values())
+      expect(cells[2]).toMatch(/^(connect_error|unauthorized|exception)(, (unauthorized|exception))*$/);
   });
 
-  it('installs, starts and tests with exactly `npm ci && npm start` and `npm test`', () => {
+  it('installs with `npm ci`, starts with `npm start`, tests with `npm test`, and CI runs exactly those', () => {
     const install = codeBlocks(section('Install & run'));
     expect(install[0].lang).toBe('sh');
     expect(install[0].code.split('\n')).toEqual([
-      '# Install and start the sample',
-      'npm ci && npm start',
+      '# Install',
+      'npm ci',
+      '# Start the sample',
+      'npm start',
       '# Run the tests',
       'npm test',
     ]);
-    const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    const ciCommands = readFileSync(join(ROOT, '.ci', 'run'), 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('npm '));
+    expect(ciCommands).toEqual(['npm ci', 'npm test']);
+    const scripts = (
+      JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    ).scripts;
     expect(scripts.start).toBe('tsc -p tsconfig.sample.json && node dist-sample/sample/main.js');
     expect(scripts['sample:client']).toBe('tsc -p tsconfig.sample.json && node dist-sample/sample/client.js');
     expect(README).toContain('`npm run sample:client`');
@@ -248,9 +271,13 @@ describe('README', () => {
     const diagnostics = compile([...virtualFiles.keys(), ...sampleFiles], virtualFiles);
     const report = diagnostics.map((diagnostic) => {
       const file = diagnostic.file?.fileName ?? '';
-      const line = diagnostic.file && diagnostic.start !== undefined ? diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start).line : 0;
+      const line =
+        diagnostic.file && diagnostic.start !== undefined
+          ? diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start).line
+          : 0;
       const fence = readmeLineOf.get(file);
-      const where = fence !== undefined ? `README.md:${fence + 1 + line}` : `${file.replace(`${ROOT}/`, '')}:${line + 1}`;
+      const where =
+        fence !== undefined ? `README.md:${fence + 1 + line}` : `${file.replace(`${ROOT}/`, '')}:${line + 1}`;
       return `${where}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`;
     });
     expect(report).toEqual([]);

@@ -3,7 +3,15 @@ import { JwtSocketModule, type JwtSocketModuleOptions } from '../lib';
 import { guardedGateway } from './fixtures/gateways';
 import { collect } from './fixtures/lifecycle-clients';
 import { startApp, type TestApp } from './support/app';
-import { connectClient, connected, emitWithAck, nextEvent, refusal, roundTrip, type UnauthorizedLike } from './support/client';
+import {
+  connectClient,
+  connected,
+  emitWithAck,
+  nextEvent,
+  refusal,
+  roundTrip,
+  type UnauthorizedLike,
+} from './support/client';
 import { SECRET, signToken } from './support/tokens';
 
 interface WhoAmI {

@@ -4,15 +4,7 @@ import { guardedGateway } from './fixtures/gateways';
 import { collect } from './fixtures/lifecycle-clients';
 import { LifecycleDenylist } from './fixtures/lifecycle-denylist';
 import { startApp, type TestApp } from './support/app';
-import {
-  connectClient,
-  connected,
-  emitWithAck,
-  nextEvent,
-  refusal,
-  rejectedCode,
-  roundTrip,
-} from './support/client';
+import { connectClient, connected, emitWithAck, nextEvent, refusal, rejectedCode, roundTrip } from './support/client';
 import { SECRET, signToken } from './support/tokens';
 
 const tokenRevoked = {
@@ -56,7 +48,11 @@ describe('revocation', () => {
         join('/chat', { sub: 'alice' }),
         join('/team-red', { sub: 'alice' }),
       ]);
-      const bob = await Promise.all([join('/', { sub: 'bob' }), join('/chat', { sub: 'bob' }), join('/team-red', { sub: 'bob' })]);
+      const bob = await Promise.all([
+        join('/', { sub: 'bob' }),
+        join('/chat', { sub: 'bob' }),
+        join('/team-red', { sub: 'bob' }),
+      ]);
       const refusals = alice.map((socket) => refusal(socket));
       const bobUnauthorized = bob.map((socket) => collect(socket, 'unauthorized'));
 
@@ -134,7 +130,9 @@ describe('revocation', () => {
 
     it('refuses a revoked token at connect with token_revoked and keeps serving others', async () => {
       denylist.revokedTokenIds.add('stolen');
-      const refused = connectClient(`${server.url}/chat`, { auth: { token: signToken({ sub: 'alice' }, { jwtid: 'stolen' }) } });
+      const refused = connectClient(`${server.url}/chat`, {
+        auth: { token: signToken({ sub: 'alice' }, { jwtid: 'stolen' }) },
+      });
       expect(await rejectedCode(refused)).toBe('token_revoked');
       const next = await join('/chat', { sub: 'alice' }, { jwtid: 'fresh' });
       expect(await emitWithAck(next, 'ping')).toBe('pong');
@@ -165,7 +163,9 @@ describe('revocation', () => {
       const socket = await join('/', { sub: 'alice' }, { jwtid: 'before-outage' });
       denylist.unreachable = true;
 
-      const refused = connectClient(server.url, { auth: { token: signToken({ sub: 'bob' }, { jwtid: 'during-outage' }) } });
+      const refused = connectClient(server.url, {
+        auth: { token: signToken({ sub: 'bob' }, { jwtid: 'during-outage' }) },
+      });
       expect(await rejectedCode(refused)).toBe('token_revoked');
 
       const unauthorized = nextEvent(socket, 'unauthorized');

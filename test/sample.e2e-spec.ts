@@ -125,7 +125,12 @@ describe('sample app', () => {
     const token = await tokenFor(sample.url, 'alice', 'acme');
     const { socket } = await joinChat(sample.url, token);
     const claims = decode(token) as { jti: string; exp: number };
-    expect(await emitWithAck(socket, 'whoami')).toEqual({ sub: 'alice', tenant: 'acme', jti: claims.jti, exp: claims.exp });
+    expect(await emitWithAck(socket, 'whoami')).toEqual({
+      sub: 'alice',
+      tenant: 'acme',
+      jti: claims.jti,
+      exp: claims.exp,
+    });
   });
 
   it('verifies a token with the key of the tenant it claims', async () => {

@@ -40,7 +40,7 @@ export async function startApp(options: TestAppOptions): Promise<TestApp> {
   class TestAppModule {}
 
   const logger = new CapturingLogger();
-  const app = await NestFactory.create(TestAppModule, { logger });
+  const app = await NestFactory.create(TestAppModule, { logger, abortOnError: false });
   app.useWebSocketAdapter(options.adapter ? options.adapter(app) : new JwtSocketIoAdapter(app));
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
