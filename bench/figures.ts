@@ -14,8 +14,11 @@ export const FIGURES = {
 export type FigureKey = keyof typeof FIGURES;
 export const FIGURE_KEYS = Object.keys(FIGURES) as FigureKey[];
 
-/** One scenario's figures in one round; a figure a scenario does not have is absent. */
-export type RoundSample = Partial<Record<FigureKey, number>>;
+/**
+ * One scenario's figures in one round; a figure a scenario does not have is absent. `position`:
+ * where the scenario ran in its round (0 = first), kept in the JSON to check for order effects.
+ */
+export type RoundSample = Partial<Record<FigureKey, number>> & { position?: number };
 
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

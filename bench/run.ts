@@ -132,10 +132,14 @@ async function main(): Promise<number> {
   const samples: SamplesByScenario = Object.fromEntries(scenarios.map((scenario) => [scenario.name, []]));
 
   const runAll = async (roundIndex: number, record: boolean) => {
-    for (const [index, scenario] of scenarios.entries()) {
+    // Each round starts one scenario further (A B C, B C A, ...): the first slot of a round measures
+    // differently, so no scenario may always get it.
+    for (let position = 0; position < scenarios.length; position++) {
+      const index = (roundIndex + position) % scenarios.length;
+      const scenario = scenarios[index];
       const roundStarted = performance.now();
       const sample = await runRound(scenario, servers[index], pools.get(scenario.keyKind)!, config, roundIndex, checks);
-      if (record) samples[scenario.name].push(sample);
+      if (record) samples[scenario.name].push({ ...sample, position });
       if (config.verbose) {
         process.stderr.write(
           `bench: ${record ? 'round' : 'warm-up'} ${roundIndex + 1} ${scenario.name}: ${((performance.now() - roundStarted) / 1000).toFixed(1)} s\n`,

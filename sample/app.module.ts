@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { JwtSocketModule } from '../lib';
 import { AuthController } from './auth.controller';
 import { ChatGateway } from './chat.gateway';
+import { PageController } from './page.controller';
 import { TenantSecrets } from './tenant-secrets';
 import { TenantsModule } from './tenants.module';
 
@@ -15,7 +16,7 @@ import { TenantsModule } from './tenants.module';
       secretProvider: TenantSecrets,
     }),
   ],
-  controllers: [AuthController],
+  controllers: [AuthController, PageController],
   providers: [ChatGateway],
 })
 export class AppModule {}

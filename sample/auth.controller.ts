@@ -9,6 +9,8 @@ const MAX_NAME_LENGTH = 64;
 export interface LoginRequest {
   username?: unknown;
   tenant?: unknown;
+  /** Optional shorter lifetime in seconds (1..900), to watch a token expire on an open socket. */
+  ttl?: unknown;
 }
 
 export interface LoginResponse {
@@ -30,15 +32,16 @@ export class AuthController {
   login(@Body() body: LoginRequest | undefined): LoginResponse {
     const username = requiredName(body?.username, 'username');
     const tenant = requiredName(body?.tenant, 'tenant');
+    const ttl = lifetime(body?.ttl);
     const secret = this.tenants.secretOf(tenant);
     if (!secret) throw new UnauthorizedException('Unknown tenant');
     const accessToken = sign({ tenant }, secret, {
       algorithm: 'HS256',
       subject: username,
-      expiresIn: TOKEN_TTL_SECONDS,
+      expiresIn: ttl,
       jwtid: randomUUID(),
     });
-    return { accessToken, tokenType: 'Bearer', expiresIn: TOKEN_TTL_SECONDS };
+    return { accessToken, tokenType: 'Bearer', expiresIn: ttl };
   }
 }
 
@@ -47,4 +50,12 @@ function requiredName(value: unknown, field: string): string {
     throw new BadRequestException(`${field} must be a non-empty string of at most ${MAX_NAME_LENGTH} characters`);
   }
   return value;
+}
+
+function lifetime(seconds: unknown): number {
+  if (seconds === undefined || seconds === null) return TOKEN_TTL_SECONDS;
+  if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 1 || seconds > TOKEN_TTL_SECONDS) {
+    throw new BadRequestException(`ttl must be a whole number of seconds from 1 to ${TOKEN_TTL_SECONDS}`);
+  }
+  return seconds;
 }

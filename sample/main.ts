@@ -10,7 +10,7 @@ async function bootstrap(): Promise<void> {
   await app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1');
   const url = await app.getUrl();
   console.log(`Sample listening on ${url} (login: POST ${url}/auth/login, chat namespace: ${url}/chat)`);
-  console.log('Try it from another terminal: npm run sample:client');
+  console.log(`Open ${url}/ in a browser to chat, or try it from another terminal: npm run sample:client`);
 }
 
 bootstrap().catch((error: unknown) => {

@@ -1,10 +1,11 @@
 import type { Server } from 'socket.io';
-import { JwtSocketModule, type JwtSocketModuleOptions } from '../lib';
+import { JwtSocketModule, SecretProvider, type JwtSocketModuleOptions } from '../lib';
 import { guardedGateway } from './fixtures/gateways';
 import { ObservedJwtSocketIoAdapter } from './fixtures/load-observed-adapter';
 import { SlowSecretProvider } from './fixtures/load-slow-secret-provider';
 import { watchProcessErrors, type ProcessErrorWatch } from './fixtures/secrets-process-errors';
-import { startApp, type TestApp } from './support/app';
+import type { TestApp } from './support/app';
+import { listenBacklogCap, openFileLimit, startLoadApp } from './support/load-app';
 import { closeClients } from './support/client';
 import {
   eventModeCrowd,
@@ -21,7 +22,6 @@ import {
   engineClientsOf,
   heapUsedAfterGc,
   listenerCountsOf,
-  openFileLimit,
   registryOf,
   settle,
   watchTimers,
@@ -38,15 +38,21 @@ const HEAP_GROWTH_BOUND_BYTES = 10 * 1024 * 1024;
 const EVENT_MODE_TIMEOUT_MS = 1500;
 const SLOW_PROVIDER_SECRET_TIMEOUT_MS = 2000;
 const NAMESPACES = ['/', '/load'];
+/** Room for every connect of the crowd in the accept queue (the kernel caps it at somaxconn). */
+const LISTEN_BACKLOG = 2 * CROWD;
 
 let server: TestApp | undefined;
 let processErrors: ProcessErrorWatch;
 
 beforeAll(() => {
   // Each loopback websocket holds two descriptors in this process (client and server end).
-  const limit = openFileLimit();
-  if (limit !== undefined && limit < 2 * CROWD + 1024) {
-    throw new Error(`open file limit ${limit} is too low for ${CROWD} sockets: run \`ulimit -n 65536\` first`);
+  const fileLimit = openFileLimit();
+  if (fileLimit !== undefined && fileLimit < 2 * CROWD + 1024) {
+    throw new Error(`open file limit ${fileLimit} is too low for ${CROWD} sockets: run \`ulimit -n 65536\` first`);
+  }
+  const backlogCap = listenBacklogCap();
+  if (backlogCap !== undefined && backlogCap < CROWD) {
+    throw new Error(`net.core.somaxconn ${backlogCap} caps the accept queue below ${CROWD}: run \`sysctl -w net.core.somaxconn=4096\``);
   }
   processErrors = watchProcessErrors();
 });
@@ -61,11 +67,14 @@ afterEach(async () => {
 /** The fixture gateway on two namespaces, behind the library's adapter, with the io server at hand. */
 async function startObserved(options: JwtSocketModuleOptions, secretProvider?: typeof SlowSecretProvider): Promise<Server> {
   let adapter: ObservedJwtSocketIoAdapter | undefined;
-  server = await startApp({
-    jwtModule: JwtSocketModule.forRoot({ ...options, secretProvider }),
-    gateways: [guardedGateway(), guardedGateway({ namespace: NAMESPACES[1] }, 'LoadNamespace')],
-    adapter: (app) => (adapter = new ObservedJwtSocketIoAdapter(app)),
-  });
+  server = await startLoadApp(
+    {
+      jwtModule: JwtSocketModule.forRoot({ ...options, secretProvider }),
+      gateways: [guardedGateway(), guardedGateway({ namespace: NAMESPACES[1] }, 'LoadNamespace')],
+      adapter: (app) => (adapter = new ObservedJwtSocketIoAdapter(app)),
+    },
+    LISTEN_BACKLOG,
+  );
   expect(adapter!.servers).toHaveLength(1);
   return adapter!.servers[0];
 }
@@ -210,7 +219,7 @@ describe('a SecretProvider that takes 200 ms per answer under load', () => {
     'gives every client a definite outcome within secretTimeout and admits only valid tokens',
     async () => {
       const io = await startObserved({ secretTimeout: SLOW_PROVIDER_SECRET_TIMEOUT_MS }, SlowSecretProvider);
-      const provider = server!.app.get(SlowSecretProvider, { strict: false });
+      const provider = server!.app.get(SecretProvider, { strict: false }) as SlowSecretProvider;
       const visitors = Array.from({ length: HALF }, (_, index): Visitor => {
         const subject = `visitor-${index}`;
         const namespace = namespaceOf(index);

@@ -1,6 +1,5 @@
 import { createHook } from 'node:async_hooks';
 import { getEventListeners } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Namespace, Server } from 'socket.io';
@@ -144,15 +143,4 @@ export async function heapUsedAfterGc(): Promise<number> {
 export async function settle(condition: () => boolean, maxMs = 20_000): Promise<void> {
   const giveUpAt = Date.now() + maxMs;
   while (!condition() && Date.now() < giveUpAt) await new Promise((resolve) => setTimeout(resolve, 25));
-}
-
-/** The soft limit on open files (each loopback websocket costs the process two), when the OS tells. */
-export function openFileLimit(): number | undefined {
-  try {
-    const match = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
-    if (!match) return undefined;
-    return match[1] === 'unlimited' ? Number.POSITIVE_INFINITY : Number(match[1]);
-  } catch {
-    return undefined;
-  }
 }
