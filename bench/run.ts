@@ -71,7 +71,7 @@ function parseArgs(argv: string[]): RunConfig {
     const value = argv[++index];
     if (flag === '--only') {
       config.only = value.split(',');
-    } else if (numeric[flag] && Number(value) > 0) {
+    } else if (numeric[flag] && Number.isInteger(Number(value)) && Number(value) >= (flag === '--warmup' ? 0 : 1)) {
       (config as unknown as Record<string, number>)[numeric[flag]] = Number(value);
     } else {
       throw new Error(`unknown or invalid argument: ${flag} ${value ?? ''}`);
@@ -125,7 +125,8 @@ async function main(): Promise<number> {
   for (const kind of new Set(scenarios.map((scenario) => scenario.keyKind))) {
     pools.set(kind, createTokenPool(keys, kind, config.connections));
   }
-  const servers = await Promise.all(scenarios.map((scenario) => ServerProcess.start(scenario.name, keys.server)));
+  const servers: ServerProcess[] = [];
+  for (const scenario of scenarios) servers.push(await ServerProcess.start(scenario.name, keys.server));
   if (config.verbose)
     process.stderr.write(`bench: keys, tokens and servers ready (${elapsedSeconds().toFixed(1)} s)\n`);
   const checks = new Checks();

@@ -1,17 +1,19 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Namespace, Server, Socket } from 'socket.io';
 import { JwtSocketAuthenticator, type VerifiedToken } from './jwt-socket.authenticator';
-import {
-  JWT_SOCKET_RESOLVED_OPTIONS,
-  REVOKE_EVENT,
-  SUBJECT_ROOM_PREFIX,
-  TOKEN_ID_ROOM_PREFIX,
-} from './jwt-socket.constants';
+import { JWT_SOCKET_RESOLVED_OPTIONS, REVOKE_EVENT } from './jwt-socket.constants';
 import { UnauthorizedError } from './jwt-socket.error';
 import { JwtSocketErrorCode } from './jwt-socket.error-codes';
 import { JwtSocketEvent } from './jwt-socket.events';
 import { scheduleAt } from './jwt-socket.expiry-timer';
+import { identityRooms, restorableRooms, subjectRoom, tokenIdRoom } from './jwt-socket.identity-rooms';
 import type { ResolvedJwtSocketOptions } from './jwt-socket.options';
+import {
+  deliverWithheldPackets,
+  emitToSocket,
+  withholdMissedPackets,
+  type RestoringAdapter,
+} from './jwt-socket.recovery';
 import { createSession, sessionOf, type JwtSocketSession } from './jwt-socket.session';
 import { describeError, withTimeout } from './jwt-socket.timeout';
 import { extractHandshakeToken, stripTokenFromHandshake } from './jwt-socket.token-extractor';
@@ -32,20 +34,6 @@ const SINGLE_NODE_ADAPTERS = new Set(['Adapter', 'SessionAwareAdapter']);
 function supportsServerSideEmit(namespace: Namespace): boolean {
   return !SINGLE_NODE_ADAPTERS.has(namespace.adapter.constructor.name);
 }
-
-const WITHHELD_PACKETS = Symbol('nestjs-socketio-jwt:withheld-packets');
-
-/** The part of a socket.io adapter's `restoreSession` answer read here. */
-interface RestoredSession {
-  data?: unknown;
-  missedPackets: unknown[][];
-}
-
-interface RestoringAdapter {
-  restoreSession(pid: string, offset: string): Promise<RestoredSession | null> | RestoredSession | null;
-}
-
-type DataWithWithheldPackets = { [WITHHELD_PACKETS]?: unknown[][] };
 
 /**
  * Runs authentication for every namespace of every server the adapter creates: the handshake
@@ -411,73 +399,11 @@ export class JwtSocketSessions {
   }
 }
 
-/**
- * `socket.emit` that also reaches a hidden socket: with connectionStateRecovery, socket.io sends
- * `socket.emit` through the adapter to the socket's own room, which a hidden socket has left.
- */
-function emitToSocket(socket: Socket, event: string, ...args: unknown[]): void {
-  const hidden = !socket.rooms.has(socket.id);
-  if (hidden) void socket.join(socket.id);
-  socket.emit(event, ...args);
-  // Synchronous with socket.io's adapters: no broadcast can reach the socket in between.
-  if (hidden) socket.nsp.adapter.delAll(socket.id);
-}
-
-/**
- * socket.io writes the packets a recovered socket missed from its constructor, before middleware
- * and `connection` listeners run: a revoked or expired token would receive them. They wait in
- * `socket.data` under a symbol (never serialized) until the socket passes its re-check.
- */
-function withholdMissedPackets(adapter: RestoringAdapter): void {
-  const restore = adapter.restoreSession.bind(adapter);
-  adapter.restoreSession = async (pid, offset) => {
-    const session = await restore(pid, offset);
-    if (!session || session.missedPackets.length === 0) return session;
-    // Without a data object there is nowhere to keep them: dropped rather than leaked.
-    if (typeof session.data === 'object' && session.data !== null) {
-      const data = session.data as DataWithWithheldPackets;
-      data[WITHHELD_PACKETS] = [...(data[WITHHELD_PACKETS] ?? []), ...session.missedPackets];
-    }
-    session.missedPackets = [];
-    return session;
-  };
-}
-
-/** Sends the withheld packets; each ends with its old offset, and `emit` appends a new one. */
-function deliverWithheldPackets(socket: Socket): void {
-  const data = socket.data as DataWithWithheldPackets | undefined;
-  const packets = data?.[WITHHELD_PACKETS];
-  if (!data || !packets) return;
-  delete data[WITHHELD_PACKETS];
-  for (const [event, ...args] of packets) socket.emit(String(event), ...args.slice(0, -1));
-}
-
 function tokenOfAuthenticatePayload(payload: unknown): unknown {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw new UnauthorizedError(JwtSocketErrorCode.CREDENTIALS_BAD_FORMAT, 'authenticate expects { token }');
   }
   return (payload as { token?: unknown }).token;
-}
-
-function identityRooms(claims: JwtSocketSession['claims']): string[] {
-  const rooms: string[] = [];
-  if (claims?.sub !== undefined) rooms.push(subjectRoom(claims.sub));
-  if (claims?.jti !== undefined) rooms.push(tokenIdRoom(claims.jti));
-  return rooms;
-}
-
-export function subjectRoom(subject: unknown): string {
-  return SUBJECT_ROOM_PREFIX + String(subject);
-}
-
-export function tokenIdRoom(tokenId: unknown): string {
-  return TOKEN_ID_ROOM_PREFIX + String(tokenId);
-}
-
-function restorableRooms(socket: Socket): string[] {
-  return [...socket.rooms].filter(
-    (room) => room !== socket.id && !room.startsWith(SUBJECT_ROOM_PREFIX) && !room.startsWith(TOKEN_ID_ROOM_PREFIX),
-  );
 }
 
 function isNamespace(value: unknown): value is Namespace {

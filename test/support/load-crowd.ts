@@ -42,8 +42,9 @@ export function expiredToken(subject: string): string {
 export function handshakeCrowd(url: string, visitors: Visitor[], deadlineMs: number): Promise<Tally> {
   return tallyOutcomes(visitors, deadlineMs, (visitor) => {
     const socket = open(url, visitor, deadlineMs);
-    socket.once('connect_error', (error: any) => { if (!error.data) console.log('TMP err', error.message, error.description?.message, error.description?.error?.code, error.description?.error?.message, error.description?.code, error.context?.statusCode, String(error.description)); });
-    return connectOutcome(socket).then((outcome) => (outcome === 'connected' ? outcome : String(outcome.data?.code)));
+    return connectOutcome(socket).then((outcome) =>
+      outcome === 'connected' ? outcome : (outcome.data?.code ?? `connect_error ${outcome.message}`),
+    );
   });
 }
 
@@ -52,9 +53,9 @@ export function handshakeCrowd(url: string, visitors: Visitor[], deadlineMs: num
  * connect. Outcomes: `authenticated`, or the `unauthorized` code once the server disconnected the socket.
  */
 export function eventModeCrowd(url: string, visitors: Visitor[], deadlineMs: number): Promise<Tally> {
-  return tallyOutcomes(visitors, deadlineMs, (visitor) => { const socket = open(url, visitor, deadlineMs);
-    socket.once('connect_error', (error: any) => { if (!error.data) console.log('TMP err', error.message, error.description?.message, error.description?.error?.code, error.description?.error?.message, error.description?.code, error.context?.statusCode, String(error.description)); });
-    return eventModeOutcome(socket, visitor.token); });
+  return tallyOutcomes(visitors, deadlineMs, (visitor) =>
+    eventModeOutcome(open(url, visitor, deadlineMs), visitor.token),
+  );
 }
 
 function open(url: string, visitor: Visitor, deadlineMs: number): Socket {
@@ -73,12 +74,18 @@ function eventModeOutcome(socket: Socket, token: string | undefined): Promise<st
     socket.once('unauthorized', (error: UnauthorizedLike) => {
       refusedWith = error.data.code;
     });
-    socket.once('disconnect', (reason: string) => resolve(refusedWith ?? `disconnected (${reason}) without unauthorized`));
-    socket.once('connect_error', (error: any) => resolve(`connect_error ${error.message} ${error.description?.message ?? error.description?.error?.message ?? String(error.description)} ${error.description?.error?.code}`));
+    socket.once('disconnect', (reason: string) =>
+      resolve(refusedWith ?? `disconnected (${reason}) without unauthorized`),
+    );
+    socket.once('connect_error', (error: Error) => resolve(`connect_error ${error.message}`));
   });
 }
 
-async function tallyOutcomes(visitors: Visitor[], deadlineMs: number, outcomeOf: (visitor: Visitor) => Promise<string>): Promise<Tally> {
+async function tallyOutcomes(
+  visitors: Visitor[],
+  deadlineMs: number,
+  outcomeOf: (visitor: Visitor) => Promise<string>,
+): Promise<Tally> {
   const outcomes = await Promise.all(visitors.map((visitor) => withDeadline(outcomeOf(visitor), deadlineMs)));
   const tally: Tally = {};
   visitors.forEach(({ label }, index) => {

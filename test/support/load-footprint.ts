@@ -49,27 +49,40 @@ export function listenerCountsOf(server: Server): Record<string, Record<string, 
     ['io server', server as unknown as NodeJS.EventEmitter],
     ['engine', server.engine as unknown as NodeJS.EventEmitter],
     ['http server', (server as unknown as { httpServer: NodeJS.EventEmitter }).httpServer],
-    ...[...(server as ServerInternals)._nsps].map(
-      ([name, namespace]): [string, NodeJS.EventEmitter] => [`namespace ${name}`, namespace as unknown as NodeJS.EventEmitter],
-    ),
+    ...[...(server as ServerInternals)._nsps].map(([name, namespace]): [string, NodeJS.EventEmitter] => [
+      `namespace ${name}`,
+      namespace as unknown as NodeJS.EventEmitter,
+    ]),
   ];
   return Object.fromEntries(emitters.map(([label, emitter]) => [label, listenerCounts(emitter)]));
 }
 
 function listenerCounts(emitter: NodeJS.EventEmitter): Record<string, number> {
-  return Object.fromEntries(emitter.eventNames().map((event) => [String(event), getEventListeners(emitter, event).length]));
+  return Object.fromEntries(
+    emitter.eventNames().map((event) => [String(event), getEventListeners(emitter, event).length]),
+  );
 }
 
-// Handles that belong to connections and timers. Jest's own stdio pipes and file requests come and go.
-const TRACKED_RESOURCES = new Set(['TCPSocketWrap', 'TCPServerWrap', 'Timeout', 'Immediate']);
+// Connections and listeners. Timers are followed by `watchTimers()` instead: Jest's reporter keeps
+// timers of its own in this process, and `getActiveResourcesInfo()` cannot tell them apart.
+const TRACKED_RESOURCES = new Set(['TCPSocketWrap', 'TCPServerWrap']);
 
-/** `process.getActiveResourcesInfo()` counted by kind (only refed timers appear there). */
+/** `process.getActiveResourcesInfo()` counted by kind, for the kinds a socket holds. */
 export function activeResourceCounts(): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const kind of process.getActiveResourcesInfo()) {
     if (TRACKED_RESOURCES.has(kind)) counts[kind] = (counts[kind] ?? 0) + 1;
   }
   return counts;
+}
+
+/** The kinds of which more are active now than in `baseline`, with how many more. Fewer is not a leak. */
+export function resourcesAbove(baseline: Record<string, number>): Record<string, number> {
+  const excess: Record<string, number> = {};
+  for (const [kind, count] of Object.entries(activeResourceCounts())) {
+    if (count > (baseline[kind] ?? 0)) excess[kind] = count - (baseline[kind] ?? 0);
+  }
+  return excess;
 }
 
 export interface TimerWatch {
@@ -86,7 +99,7 @@ export function watchTimers(): TimerWatch {
   const live = new Map<number, object>();
   const hook = createHook({
     init(asyncId, type, _triggerAsyncId, resource) {
-      if (type === 'Timeout' && isTestRealmTimer(resource)) { (resource as any).__stack = new Error().stack; live.set(asyncId, resource); }
+      if (type === 'Timeout' && isTestRealmTimer(resource)) live.set(asyncId, resource);
     },
     destroy(asyncId) {
       live.delete(asyncId);
@@ -116,8 +129,11 @@ function isTestRealmTimer(timer: object): boolean {
 }
 
 function describeTimer(timer: object): string {
-  const { _idleTimeout: delay, _onTimeout: callback } = timer as { _idleTimeout?: number; _onTimeout?: { name?: string } };
-  return `timer of ${String(delay)} ms calling ${callback?.name || 'an anonymous function'}` + (timer as any).__stack;
+  const { _idleTimeout: delay, _onTimeout: callback } = timer as {
+    _idleTimeout?: number;
+    _onTimeout?: { name?: string };
+  };
+  return `timer of ${String(delay)} ms calling ${callback?.name || 'an anonymous function'}`;
 }
 
 function nextImmediate(): Promise<void> {

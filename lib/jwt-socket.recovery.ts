@@ -1,0 +1,56 @@
+import type { Socket } from 'socket.io';
+
+const WITHHELD_PACKETS = Symbol('nestjs-socketio-jwt:withheld-packets');
+
+/** The part of a socket.io adapter's `restoreSession` answer read here. */
+interface RestoredSession {
+  data?: unknown;
+  missedPackets: unknown[][];
+}
+
+export interface RestoringAdapter {
+  restoreSession(pid: string, offset: string): Promise<RestoredSession | null> | RestoredSession | null;
+}
+
+type DataWithWithheldPackets = { [WITHHELD_PACKETS]?: unknown[][] };
+
+/**
+ * `socket.emit` that also reaches a hidden socket: with connectionStateRecovery, socket.io sends
+ * `socket.emit` through the adapter to the socket's own room, which a hidden socket has left.
+ */
+export function emitToSocket(socket: Socket, event: string, ...args: unknown[]): void {
+  const hidden = !socket.rooms.has(socket.id);
+  if (hidden) void socket.join(socket.id);
+  socket.emit(event, ...args);
+  // Synchronous with socket.io's adapters: no broadcast can reach the socket in between.
+  if (hidden) socket.nsp.adapter.delAll(socket.id);
+}
+
+/**
+ * socket.io writes the packets a recovered socket missed from its constructor, before middleware
+ * and `connection` listeners run: a revoked or expired token would receive them. They wait in
+ * `socket.data` under a symbol (never serialized) until the socket passes its re-check.
+ */
+export function withholdMissedPackets(adapter: RestoringAdapter): void {
+  const restore = adapter.restoreSession.bind(adapter);
+  adapter.restoreSession = async (pid, offset) => {
+    const session = await restore(pid, offset);
+    if (!session || session.missedPackets.length === 0) return session;
+    // Without a data object there is nowhere to keep them: dropped rather than leaked.
+    if (typeof session.data === 'object' && session.data !== null) {
+      const data = session.data as DataWithWithheldPackets;
+      data[WITHHELD_PACKETS] = [...(data[WITHHELD_PACKETS] ?? []), ...session.missedPackets];
+    }
+    session.missedPackets = [];
+    return session;
+  };
+}
+
+/** Sends the withheld packets; each ends with its old offset, and `emit` appends a new one. */
+export function deliverWithheldPackets(socket: Socket): void {
+  const data = socket.data as DataWithWithheldPackets | undefined;
+  const packets = data?.[WITHHELD_PACKETS];
+  if (!data || !packets) return;
+  delete data[WITHHELD_PACKETS];
+  for (const [event, ...args] of packets) socket.emit(String(event), ...args.slice(0, -1));
+}
