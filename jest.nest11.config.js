@@ -8,7 +8,8 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.e2e-spec.ts'],
   moduleNameMapper: {
-    '^@nestjs/(common|core|websockets|platform-socket\\.io|platform-express)$': '<rootDir>/test/nest11/node_modules/@nestjs/$1',
+    '^@nestjs/(common|core|websockets|platform-socket\\.io|platform-express)$':
+      '<rootDir>/test/nest11/node_modules/@nestjs/$1',
     '^@nestjs/(common|core|websockets|platform-socket\\.io|platform-express)/(.*)$':
       '<rootDir>/test/nest11/node_modules/@nestjs/$1/$2',
     '^rxjs$': '<rootDir>/node_modules/rxjs',

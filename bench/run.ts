@@ -133,8 +133,8 @@ async function main(): Promise<number> {
   const samples: SamplesByScenario = Object.fromEntries(scenarios.map((scenario) => [scenario.name, []]));
 
   const runAll = async (roundIndex: number, record: boolean) => {
-    // Each round starts one scenario further (A B C, B C A, ...): the first slot of a round measures
-    // differently, so no scenario may always get it.
+    // Each round starts one scenario further (A B C, B C A, ...), so an order effect (what ran just
+    // before, on the same two cores) cannot always favour the same scenario.
     for (let position = 0; position < scenarios.length; position++) {
       const index = (roundIndex + position) % scenarios.length;
       const scenario = scenarios[index];

@@ -15,7 +15,12 @@ export { JwtSocketRevoker } from './jwt-socket.revoker';
 export { JwtSocketAuthenticator } from './jwt-socket.authenticator';
 export type { VerifiedToken } from './jwt-socket.authenticator';
 export { getDecodedToken, getEncodedToken, isSocketAuthenticated } from './jwt-socket.session';
-export { JWT_SOCKET_RESOLVED_OPTIONS, REVOKE_EVENT, SUBJECT_ROOM_PREFIX, TOKEN_ID_ROOM_PREFIX } from './jwt-socket.constants';
+export {
+  JWT_SOCKET_RESOLVED_OPTIONS,
+  REVOKE_EVENT,
+  SUBJECT_ROOM_PREFIX,
+  TOKEN_ID_ROOM_PREFIX,
+} from './jwt-socket.constants';
 export type {
   AuthenticatedContext,
   ExpiredTokenAction,

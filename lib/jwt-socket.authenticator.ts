@@ -126,7 +126,8 @@ export class JwtSocketAuthenticator {
   private verifySignatureAndClaims(token: string, algorithm: string, key: KeyObject): JwtPayload {
     let claims: string | JwtPayload;
     try {
-      claims = algorithm === EDDSA ? verifyEdDsa(token, key, this.eddsaClaimOptions) : verify(token, key, this.verifyOptions);
+      claims =
+        algorithm === EDDSA ? verifyEdDsa(token, key, this.eddsaClaimOptions) : verify(token, key, this.verifyOptions);
     } catch (error) {
       throw toUnauthorizedError(error);
     }
@@ -138,7 +139,10 @@ export class JwtSocketAuthenticator {
 
   private async isRevoked(claims: JwtPayload): Promise<boolean> {
     try {
-      return (await withTimeout(Promise.resolve(this.revocationCheck!.isRevoked(claims)), this.options.secretTimeout)) === true;
+      return (
+        (await withTimeout(Promise.resolve(this.revocationCheck!.isRevoked(claims)), this.options.secretTimeout)) ===
+        true
+      );
     } catch (error) {
       // Failing closed: a denylist that cannot answer must not let a revoked token in.
       this.logger.warn(`RevocationCheck failed: ${describeError(error)}`);
@@ -199,5 +203,3 @@ function safeKid(jwt: Jwt): string {
   const kid = jwt.header.kid;
   return typeof kid === 'string' ? JSON.stringify(kid.slice(0, 64)) : 'none';
 }
-
-

@@ -41,9 +41,7 @@ export class UnauthorizedError extends Error {
  * True for an `UnauthorizedError`, for a client's `connect_error` carrying one, and for the
  * payload of `unauthorized` or a guard's `exception`.
  */
-export function isUnauthorizedError(
-  value: unknown,
-): value is { message: string; data: UnauthorizedErrorData } {
+export function isUnauthorizedError(value: unknown): value is { message: string; data: UnauthorizedErrorData } {
   if (value instanceof UnauthorizedError) return true;
   if (typeof value !== 'object' || value === null) return false;
   const data = (value as { data?: unknown }).data;

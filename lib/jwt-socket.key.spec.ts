@@ -79,7 +79,14 @@ describe('algorithmsForKey', () => {
   });
 
   it('gives RSA and RSA-PSS algorithms for an RSA key', () => {
-    expect(algorithmsForKey(toKeyObject(rsa.publicKey))).toEqual(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']);
+    expect(algorithmsForKey(toKeyObject(rsa.publicKey))).toEqual([
+      'RS256',
+      'RS384',
+      'RS512',
+      'PS256',
+      'PS384',
+      'PS512',
+    ]);
   });
 
   it('gives only RSA-PSS algorithms for an RSA-PSS key', () => {
@@ -128,7 +135,9 @@ describe('assertAlgorithmsFitKey', () => {
   });
 
   it('refuses HS256 for an RSA key and RS256 for a secret', () => {
-    expect(() => assertAlgorithmsFitKey(['HS256'], toKeyObject(rsa.publicKey))).toThrow('key (rsa) cannot verify HS256');
+    expect(() => assertAlgorithmsFitKey(['HS256'], toKeyObject(rsa.publicKey))).toThrow(
+      'key (rsa) cannot verify HS256',
+    );
     expect(() => assertAlgorithmsFitKey(['RS256'], toKeyObject('s'))).toThrow('key (secret) cannot verify RS256');
   });
 });

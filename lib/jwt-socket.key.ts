@@ -13,7 +13,12 @@ const EC_ALGORITHM_BY_CURVE: Readonly<Record<string, readonly JwtSocketAlgorithm
   secp384r1: ['ES384'],
   secp521r1: ['ES512'],
 };
-const KNOWN_ALGORITHMS = new Set<string>([...HMAC_ALGORITHMS, ...RSA_ALGORITHMS, ...EC_ALGORITHMS, ...EDDSA_ALGORITHMS]);
+const KNOWN_ALGORITHMS = new Set<string>([
+  ...HMAC_ALGORITHMS,
+  ...RSA_ALGORITHMS,
+  ...EC_ALGORITHMS,
+  ...EDDSA_ALGORITHMS,
+]);
 const PEM_PREFIX = '-----BEGIN';
 const CACHE_LIMIT = 256;
 

@@ -19,6 +19,13 @@ import { JwtSocketSessions } from './jwt-socket.sessions';
     JwtSocketGuard,
     JwtSocketRevoker,
   ],
-  exports: [JWT_SOCKET_MODULE_OPTIONS, JWT_SOCKET_RESOLVED_OPTIONS, JwtSocketAuthenticator, JwtSocketSessions, JwtSocketGuard, JwtSocketRevoker],
+  exports: [
+    JWT_SOCKET_MODULE_OPTIONS,
+    JWT_SOCKET_RESOLVED_OPTIONS,
+    JwtSocketAuthenticator,
+    JwtSocketSessions,
+    JwtSocketGuard,
+    JwtSocketRevoker,
+  ],
 })
 export class JwtSocketModule extends ConfigurableModuleClass {}

@@ -284,7 +284,10 @@ export class JwtSocketSessions {
     if (!hook) return undefined;
     let result: unknown;
     try {
-      result = await withTimeout(Promise.resolve(hook({ decoded: verified.claims, socket, isRefresh })), this.options.secretTimeout);
+      result = await withTimeout(
+        Promise.resolve(hook({ decoded: verified.claims, socket, isRefresh })),
+        this.options.secretTimeout,
+      );
     } catch (error) {
       if (error instanceof UnauthorizedError) throw error;
       this.logger.warn(`onAuthenticated failed: ${describeError(error)}`);
@@ -304,7 +307,8 @@ export class JwtSocketSessions {
     socket.data ??= {};
     socket.data[options.decodedPropertyName] = verified.claims;
     if (user !== undefined) socket.data[options.userPropertyName] = user;
-    if (options.encodedPropertyName) (socket as unknown as Record<string, unknown>)[options.encodedPropertyName] = verified.token;
+    if (options.encodedPropertyName)
+      (socket as unknown as Record<string, unknown>)[options.encodedPropertyName] = verified.token;
     if (options.stripHandshakeToken) stripTokenFromHandshake(socket.handshake);
   }
 

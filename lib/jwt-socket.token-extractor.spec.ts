@@ -49,7 +49,11 @@ describe('extractHandshakeToken', () => {
   );
 
   it('prefers auth.token over the header and the header over the query', () => {
-    const all = handshake({ auth: { token: 'from-auth' }, authorization: 'Bearer from-header', query: { token: 'from-query' } });
+    const all = handshake({
+      auth: { token: 'from-auth' },
+      authorization: 'Bearer from-header',
+      query: { token: 'from-query' },
+    });
     expect(extractHandshakeToken(all, true)).toBe('from-auth');
     const headerAndQuery = handshake({ authorization: 'Bearer from-header', query: { token: 'from-query' } });
     expect(extractHandshakeToken(headerAndQuery, true)).toBe('from-header');

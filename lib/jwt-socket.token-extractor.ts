@@ -23,10 +23,7 @@ export function extractHandshakeToken(handshake: JwtSocketHandshake, fromQuery: 
 function tokenFromAuthorizationHeader(header: unknown): string {
   const match = typeof header === 'string' ? AUTHORIZATION_HEADER.exec(header) : null;
   if (!match || match[1].toLowerCase() !== 'bearer') {
-    throw new UnauthorizedError(
-      JwtSocketErrorCode.CREDENTIALS_BAD_FORMAT,
-      'Format is Authorization: Bearer [token]',
-    );
+    throw new UnauthorizedError(JwtSocketErrorCode.CREDENTIALS_BAD_FORMAT, 'Format is Authorization: Bearer [token]');
   }
   return match[2];
 }

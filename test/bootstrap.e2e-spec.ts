@@ -53,17 +53,29 @@ describe('bootstrap validation', () => {
     ["secret: ''", { secret: '' }, /`secret` is missing or empty/],
     ['an empty Buffer secret', { secret: Buffer.alloc(0) }, /`secret` is missing or empty/],
     ["algorithms: ['none']", { secret: SECRET, algorithms: ['none' as 'HS256'] }, /algorithm "none" is not supported/],
-    ['an unknown algorithm', { secret: SECRET, algorithms: ['HS999' as 'HS256'] }, /algorithm "HS999" is not supported/],
+    [
+      'an unknown algorithm',
+      { secret: SECRET, algorithms: ['HS999' as 'HS256'] },
+      /algorithm "HS999" is not supported/,
+    ],
     ['an empty algorithms list', { secret: SECRET, algorithms: [] }, /`algorithms` must not be empty/],
     [
       "an RSA public key PEM with algorithms ['HS256']",
       { secret: RSA_PUBLIC_PEM, algorithms: ['HS256'] },
       /key \(rsa\) cannot verify HS256/,
     ],
-    ["an HMAC secret with algorithms ['RS256']", { secret: SECRET, algorithms: ['RS256'] }, /key \(secret\) cannot verify RS256/],
+    [
+      "an HMAC secret with algorithms ['RS256']",
+      { secret: SECRET, algorithms: ['RS256'] },
+      /key \(secret\) cannot verify RS256/,
+    ],
     ['a negative timeout', { secret: SECRET, timeout: -1 }, /`timeout` must be a non-negative number/],
     ['a zero secretTimeout', { secret: SECRET, secretTimeout: 0 }, /`secretTimeout` must be a positive number/],
-    ['a negative clockTolerance', { secret: SECRET, clockTolerance: -5 }, /`clockTolerance` must be a non-negative number/],
+    [
+      'a negative clockTolerance',
+      { secret: SECRET, clockTolerance: -5 },
+      /`clockTolerance` must be a non-negative number/,
+    ],
     [
       'a bad expiredTokenAction',
       { secret: SECRET, expiredTokenAction: 'explode' as 'ignore' },

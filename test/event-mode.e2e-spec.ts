@@ -17,7 +17,9 @@ function startEventModeApp(options: JwtSocketModuleOptions = {}): Promise<TestAp
 
 /** Resolves with the arguments of the next `unauthorized` (payload, and the ack when the server asked for one). */
 function nextUnauthorized(socket: Socket): Promise<{ error: UnauthorizedLike; ack?: () => void }> {
-  return new Promise((resolve) => socket.once('unauthorized', (error: UnauthorizedLike, ack?: () => void) => resolve({ error, ack })));
+  return new Promise((resolve) =>
+    socket.once('unauthorized', (error: UnauthorizedLike, ack?: () => void) => resolve({ error, ack })),
+  );
 }
 
 async function expectServedAfterwards(server: TestApp): Promise<void> {
@@ -79,8 +81,16 @@ describe('event mode (handshake: false)', () => {
       { label: 'an empty string', token: '', code: 'credentials_required' },
       { label: 'garbage', token: 'not-a-jwt', code: 'malformed_token' },
       { label: 'expired', token: signToken({ sub: 'alice' }, { expiresIn: -10 }), code: 'token_expired' },
-      { label: 'unsigned (alg none)', token: unsignedToken({ alg: 'none', typ: 'JWT' }, { sub: 'alice' }), code: 'invalid_token' },
-      { label: 'signed with another secret', token: signToken({ sub: 'alice' }, {}, WRONG_SECRET), code: 'invalid_token' },
+      {
+        label: 'unsigned (alg none)',
+        token: unsignedToken({ alg: 'none', typ: 'JWT' }, { sub: 'alice' }),
+        code: 'invalid_token',
+      },
+      {
+        label: 'signed with another secret',
+        token: signToken({ sub: 'alice' }, {}, WRONG_SECRET),
+        code: 'invalid_token',
+      },
     ])('refuses a token that is $label with $code, and keeps serving', async ({ token, code }) => {
       expect(await eventModeRefusalCode(server.url, { token })).toBe(code);
       await expectServedAfterwards(server);
@@ -163,7 +173,9 @@ describe('event mode (handshake: false)', () => {
             socket
               .emit('authenticate', { token })
               .on('authenticated', () => resolve('authenticated'))
-              .on('unauthorized', (msg: UnauthorizedLike) => resolve(`unauthorized: ${msg.data.type} ${msg.data.code}`));
+              .on('unauthorized', (msg: UnauthorizedLike) =>
+                resolve(`unauthorized: ${msg.data.type} ${msg.data.code}`),
+              );
           });
         });
       expect(await readmeClient(signToken())).toBe('authenticated');

@@ -86,7 +86,10 @@ describe('JwtSocketGuard', () => {
 
   describe('a gateway without the guard', () => {
     it('cannot be reached without a token in handshake mode: the socket does not even connect', async () => {
-      server = await startApp({ jwtModule: JwtSocketModule.forRoot({ secret: SECRET }), gateways: [unguardedGateway()] });
+      server = await startApp({
+        jwtModule: JwtSocketModule.forRoot({ secret: SECRET }),
+        gateways: [unguardedGateway()],
+      });
       expect(await rejectedCode(connectClient(server.url))).toBe('credentials_required');
       expect(server.log.connected).toHaveLength(0);
       const socket = await connected(connectClient(server.url, { auth: { token: signToken({ sub: 'alice' }) } }));
@@ -95,7 +98,10 @@ describe('JwtSocketGuard', () => {
     });
 
     it('cannot be reached before authentication in event mode', async () => {
-      server = await startApp({ jwtModule: JwtSocketModule.forRoot({ secret: SECRET, handshake: false }), gateways: [unguardedGateway()] });
+      server = await startApp({
+        jwtModule: JwtSocketModule.forRoot({ secret: SECRET, handshake: false }),
+        gateways: [unguardedGateway()],
+      });
       const socket: Socket = await connected(connectClient(server.url));
       let earlyAckAnswered = false;
       socket.emit('open-ping', () => {

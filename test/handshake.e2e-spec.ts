@@ -110,7 +110,9 @@ describe('handshake token sources and precedence', () => {
     });
 
     it('keeps a rejected socket out of handleConnection and out of the namespace', async () => {
-      const rejected = connectClient(server.url, { auth: { token: signToken({ sub: 'mallory' }, {}, 'wrong-secret') } });
+      const rejected = connectClient(server.url, {
+        auth: { token: signToken({ sub: 'mallory' }, {}, 'wrong-secret') },
+      });
       expect(await rejectedCode(rejected)).toBe('invalid_token');
 
       const accepted = await connected(connectClient(server.url, { auth: { token: signToken({ sub: 'alice' }) } }));
@@ -217,7 +219,10 @@ describe('claims and token on the socket', () => {
     server = await startInspectedApp({ stripHandshakeToken: false });
     const token = signToken();
     const header = `Bearer ${signToken({ sub: 'bob' })}`;
-    const socket = connectClient(server.url, { auth: { token, client: 'web' }, extraHeaders: { Authorization: header } });
+    const socket = connectClient(server.url, {
+      auth: { token, client: 'web' },
+      extraHeaders: { Authorization: header },
+    });
     await connected(socket);
     const handshake = await emitWithAck<HandshakeView>(socket, 'handshake');
     expect(handshake.auth).toEqual({ token, client: 'web' });

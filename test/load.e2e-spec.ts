@@ -184,7 +184,6 @@ describe(`${CROWD} sockets at once`, () => {
       expect(connectionsPerNamespace(handledBefore)).toEqual({ '/': HALF / 2, '/load': HALF / 2 });
       const perNamespace = { sockets: HALF / 2, rooms: HALF, sids: HALF / 2, identityRooms: HALF / 2 };
       expect(registryOf(io)).toEqual({ '/': perNamespace, '/load': perNamespace });
-      require('node:net').connect(Number(new URL(server!.url).port), '127.0.0.1');
 
       await expectBackToBaseline(io, baseline, timers);
     },

@@ -1,12 +1,6 @@
 import type { DynamicModule } from '@nestjs/common';
 import type { JwtHeader, JwtPayload } from 'jsonwebtoken';
-import {
-  JwtSocketModule,
-  SecretProvider,
-  type JwtSocketHandshake,
-  type SecretContext,
-  type SecretKey,
-} from '../lib';
+import { JwtSocketModule, SecretProvider, type JwtSocketHandshake, type SecretContext, type SecretKey } from '../lib';
 import { guardedGateway } from './fixtures/gateways';
 import { watchProcessErrors, type ProcessErrorWatch } from './fixtures/secrets-process-errors';
 import {

@@ -56,14 +56,26 @@ const serverDependencies = {
   '@types/node': devVersion('@types/node'),
 };
 // skipLibCheck off: the shipped .d.ts files must compile too. esModuleInterop as in a Nest CLI project (socket.io's own types need it).
-const strict = { strict: true, esModuleInterop: true, experimentalDecorators: true, emitDecoratorMetadata: true, skipLibCheck: false, outDir: 'out' };
+const strict = {
+  strict: true,
+  esModuleInterop: true,
+  experimentalDecorators: true,
+  emitDecoratorMetadata: true,
+  skipLibCheck: false,
+  outDir: 'out',
+};
 const install = ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
 
 check('CommonJS consumer compiles with strict TypeScript and runs', () => {
-  const dir = consumer('cjs-consumer', { dependencies: serverDependencies }, {
-    compilerOptions: { ...strict, module: 'commonjs', moduleResolution: 'node10', target: 'es2022', types: ['node'] },
-    files: ['cjs-consumer.ts'],
-  }, ['cjs-consumer.ts']);
+  const dir = consumer(
+    'cjs-consumer',
+    { dependencies: serverDependencies },
+    {
+      compilerOptions: { ...strict, module: 'commonjs', moduleResolution: 'node10', target: 'es2022', types: ['node'] },
+      files: ['cjs-consumer.ts'],
+    },
+    ['cjs-consumer.ts'],
+  );
   run('npm', install, dir);
   run('npx', ['tsc', '-p', '.'], dir);
   const output = run('node', ['out/cjs-consumer.js'], dir);
@@ -71,10 +83,21 @@ check('CommonJS consumer compiles with strict TypeScript and runs', () => {
 });
 
 check('ESM consumer compiles with strict TypeScript (nodenext) and runs', () => {
-  const dir = consumer('esm-consumer', { type: 'module', dependencies: serverDependencies }, {
-    compilerOptions: { ...strict, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', types: ['node'] },
-    files: ['esm-consumer.mts'],
-  }, ['esm-consumer.mts']);
+  const dir = consumer(
+    'esm-consumer',
+    { type: 'module', dependencies: serverDependencies },
+    {
+      compilerOptions: {
+        ...strict,
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        target: 'es2022',
+        types: ['node'],
+      },
+      files: ['esm-consumer.mts'],
+    },
+    ['esm-consumer.mts'],
+  );
   run('npm', install, dir);
   run('npx', ['tsc', '-p', '.'], dir);
   const output = run('node', ['out/esm-consumer.mjs'], dir);
@@ -82,9 +105,12 @@ check('ESM consumer compiles with strict TypeScript (nodenext) and runs', () => 
 });
 
 check('the /client entry loads with no Nest or socket.io installed', () => {
-  const dir = consumer('client-only-consumer', { dependencies: { 'nestjs-socketio-jwt': `file:${tarball}` } }, undefined, [
-    'client-only-consumer.cjs',
-  ]);
+  const dir = consumer(
+    'client-only-consumer',
+    { dependencies: { 'nestjs-socketio-jwt': `file:${tarball}` } },
+    undefined,
+    ['client-only-consumer.cjs'],
+  );
   run('npm', [...install, '--legacy-peer-deps'], dir);
   const output = run('node', ['client-only-consumer.cjs'], dir);
   if (!output.includes('client-only consumer ok')) throw new Error(output);

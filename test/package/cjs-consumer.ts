@@ -3,7 +3,13 @@ import { Module, UseGuards } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import type { AddressInfo } from 'node:net';
-import { DecodedToken, JwtSocketGuard, JwtSocketIoAdapter, JwtSocketModule, type JwtSocketModuleOptions } from 'nestjs-socketio-jwt';
+import {
+  DecodedToken,
+  JwtSocketGuard,
+  JwtSocketIoAdapter,
+  JwtSocketModule,
+  type JwtSocketModuleOptions,
+} from 'nestjs-socketio-jwt';
 import { isUnauthorizedError, JwtSocketErrorCode } from 'nestjs-socketio-jwt/client';
 import { io } from 'socket.io-client';
 

@@ -8,7 +8,10 @@ for (const absent of ['@nestjs/common', '@nestjs/core', 'socket.io']) {
   }
 }
 const client = require('nestjs-socketio-jwt/client');
-if (!client.isUnauthorizedError({ data: { type: 'UnauthorizedError', code: 'invalid_token' } })) throw new Error('isUnauthorizedError');
-const serverSide = Object.keys(require.cache).filter((file) => /node_modules[\\/](jsonwebtoken|@nestjs|socket\.io)[\\/]/.test(file));
+if (!client.isUnauthorizedError({ data: { type: 'UnauthorizedError', code: 'invalid_token' } }))
+  throw new Error('isUnauthorizedError');
+const serverSide = Object.keys(require.cache).filter((file) =>
+  /node_modules[\\/](jsonwebtoken|@nestjs|socket\.io)[\\/]/.test(file),
+);
 if (serverSide.length > 0) throw new Error(`the client entry loaded server code: ${serverSide.join(', ')}`);
 console.log('client-only consumer ok');

@@ -14,5 +14,6 @@ app.useWebSocketAdapter(new JwtSocketIoAdapter(app));
 await app.init();
 await app.close();
 const error = new UnauthorizedError('invalid_token');
-if (error.data.type !== 'UnauthorizedError' || JwtSocketEvent.AUTHENTICATE !== 'authenticate') throw new Error('bad exports');
+if (error.data.type !== 'UnauthorizedError' || JwtSocketEvent.AUTHENTICATE !== 'authenticate')
+  throw new Error('bad exports');
 console.log('esm consumer ok');

@@ -1,4 +1,11 @@
-import { Module, type DynamicModule, type INestApplication, type LoggerService, type Provider, type Type } from '@nestjs/common';
+import {
+  Module,
+  type DynamicModule,
+  type INestApplication,
+  type LoggerService,
+  type Provider,
+  type Type,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
 import { JwtSocketIoAdapter } from '../../lib';
@@ -8,9 +15,15 @@ import { closeClients } from './client';
 /** Collects every log line, so tests can assert what the server logged (and that no secret leaked). */
 export class CapturingLogger implements LoggerService {
   readonly lines: string[] = [];
-  log(message: unknown) { this.lines.push(`log ${String(message)}`); }
-  error(message: unknown, ...rest: unknown[]) { this.lines.push(`error ${String(message)} ${rest.map(String).join(' ')}`); }
-  warn(message: unknown) { this.lines.push(`warn ${String(message)}`); }
+  log(message: unknown) {
+    this.lines.push(`log ${String(message)}`);
+  }
+  error(message: unknown, ...rest: unknown[]) {
+    this.lines.push(`error ${String(message)} ${rest.map(String).join(' ')}`);
+  }
+  warn(message: unknown) {
+    this.lines.push(`warn ${String(message)}`);
+  }
   debug() {}
   verbose() {}
 }

@@ -2,7 +2,11 @@ import { sign, type SignOptions } from 'jsonwebtoken';
 
 export const SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
 
-export function signToken(payload: object = { sub: 'alice' }, options: SignOptions = {}, secret: string = SECRET): string {
+export function signToken(
+  payload: object = { sub: 'alice' },
+  options: SignOptions = {},
+  secret: string = SECRET,
+): string {
   return sign(payload, secret, { algorithm: 'HS256', expiresIn: '1h', ...options });
 }
 
