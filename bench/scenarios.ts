@@ -2,6 +2,7 @@ import type { CanActivate, DynamicModule, INestApplication, Type, WebSocketAdapt
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { JwtSocketGuard, JwtSocketIoAdapter, JwtSocketModule, type JwtSocketModuleOptions } from '../lib';
 import { ThreamDecodedTokenGuard } from './gateway';
+import { serveJwks } from './jwks-endpoint';
 import type { KeyKind } from './keys';
 import type { ServerKeys } from './protocol';
 import { ThreamIoAdapter } from './thream-io-adapter';
@@ -85,6 +86,16 @@ export const SCENARIOS: Scenario[] = [
     authenticates: true,
     isLibrary: true,
     server: (keys) => thisLibrary({ secret: keys.rs256PublicKeyPem, algorithms: ['RS256'] }),
+  },
+  {
+    name: 'jwks',
+    summary: 'this library, handshake mode, the RS256 key from a local JWKS endpoint (built-in JWKS provider)',
+    protocol: 'handshake',
+    keyKind: 'rs256',
+    authenticates: true,
+    isLibrary: true,
+    server: async (keys) =>
+      thisLibrary({ jwks: { jwksUri: await serveJwks(keys.rs256PublicKeyPem) }, algorithms: ['RS256'] }),
   },
 ];
 

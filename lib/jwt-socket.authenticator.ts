@@ -40,6 +40,9 @@ export class JwtSocketAuthenticator {
   /** The same claim checks, for an EdDSA token whose signature node:crypto already verified. */
   private readonly eddsaClaimOptions: VerifyOptions;
   private readonly pinnedAlgorithms?: ReadonlySet<string>;
+  /** A static key jsonwebtoken can verify alone: no second decode, no key lookup. */
+  private readonly staticKey?: KeyObject;
+  private readonly completeVerifyOptions: VerifyOptions & { complete: true };
 
   constructor(
     @Inject(JWT_SOCKET_RESOLVED_OPTIONS) private readonly options: ResolvedJwtSocketOptions,
@@ -59,19 +62,45 @@ export class JwtSocketAuthenticator {
       maxAge: options.maxAge,
     };
     this.eddsaClaimOptions = claimsOnlyOptions(this.verifyOptions);
+    this.completeVerifyOptions = { ...this.verifyOptions, complete: true };
+    if (staticKey && !isEdDsaKey(staticKey)) this.staticKey = staticKey;
   }
 
   async verify(rawToken: unknown, handshake: JwtSocketHandshake): Promise<VerifiedToken> {
     const token = normalizeToken(rawToken, this.options.maxTokenLength);
-    const jwt = decodeJwt(token);
-    this.assertAlgorithmAccepted(jwt.header.alg);
-    assertNoCriticalExtensions(jwt.header);
-    const key = await this.resolveKey(jwt, handshake);
-    const claims = this.verifySignatureAndClaims(token, jwt.header.alg, key);
+    const claims = this.staticKey
+      ? this.verifyWithStaticKey(token, this.staticKey)
+      : await this.verifyWithProvidedKey(token, handshake);
     if (this.revocationCheck && (await this.isRevoked(claims))) {
       throw new UnauthorizedError(JwtSocketErrorCode.TOKEN_REVOKED);
     }
     return { token, claims, expiresAt: this.expiresAt(claims) };
+  }
+
+  /**
+   * The hot path (a static key): jsonwebtoken decodes once and checks the pinned algorithms itself,
+   * `none` included; `crit` is checked on the header it returns.
+   */
+  private verifyWithStaticKey(token: string, key: KeyObject): JwtPayload {
+    let jwt: Jwt;
+    try {
+      jwt = verify(token, key, this.completeVerifyOptions);
+    } catch (error) {
+      // jsonwebtoken checks the signature before the payload's shape: name a malformed token as such.
+      decodeJwt(token);
+      throw toUnauthorizedError(error);
+    }
+    assertNoCriticalExtensions(jwt.header);
+    return asClaims(jwt.payload);
+  }
+
+  /** Keys chosen per token: the header is checked before the SecretProvider (maybe a network call) is asked. */
+  private async verifyWithProvidedKey(token: string, handshake: JwtSocketHandshake): Promise<JwtPayload> {
+    const jwt = decodeJwt(token);
+    this.assertAlgorithmAccepted(jwt.header.alg);
+    assertNoCriticalExtensions(jwt.header);
+    const key = await this.resolveKey(jwt, handshake);
+    return this.verifySignatureAndClaims(token, jwt.header.alg, key);
   }
 
   private assertAlgorithmAccepted(algorithm: unknown): void {
@@ -131,10 +160,7 @@ export class JwtSocketAuthenticator {
     } catch (error) {
       throw toUnauthorizedError(error);
     }
-    if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
-      throw new UnauthorizedError(JwtSocketErrorCode.MALFORMED_TOKEN, 'The token payload is not a JSON object');
-    }
-    return claims;
+    return asClaims(claims);
   }
 
   private async isRevoked(claims: JwtPayload): Promise<boolean> {
@@ -185,6 +211,17 @@ function assertNoCriticalExtensions(header: Jwt['header']): void {
   }
 }
 
+function asClaims(payload: unknown): JwtPayload {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new UnauthorizedError(JwtSocketErrorCode.MALFORMED_TOKEN, 'The token payload is not a JSON object');
+  }
+  return payload as JwtPayload;
+}
+
+function isEdDsaKey(key: KeyObject): boolean {
+  return key.asymmetricKeyType === 'ed25519' || key.asymmetricKeyType === 'ed448';
+}
+
 function toUnauthorizedError(error: unknown): UnauthorizedError {
   if (error instanceof TokenExpiredError) return new UnauthorizedError(JwtSocketErrorCode.TOKEN_EXPIRED);
   if (error instanceof NotBeforeError) {
@@ -193,7 +230,8 @@ function toUnauthorizedError(error: unknown): UnauthorizedError {
   if (error instanceof JsonWebTokenError && CLAIM_ERRORS.test(error.message)) {
     return new UnauthorizedError(JwtSocketErrorCode.INVALID_CLAIMS);
   }
-  if (error instanceof JsonWebTokenError && error.message === 'jwt malformed') {
+  // 'invalid token' is jsonwebtoken's word for a header or payload that does not decode.
+  if (error instanceof JsonWebTokenError && (error.message === 'jwt malformed' || error.message === 'invalid token')) {
     return new UnauthorizedError(JwtSocketErrorCode.MALFORMED_TOKEN);
   }
   return new UnauthorizedError(JwtSocketErrorCode.INVALID_TOKEN);

@@ -16,7 +16,8 @@ export interface JwtSocketSession {
   claims?: JwtPayload;
   /** Epoch ms (with clock tolerance) after which the socket loses access; undefined when not enforced. */
   expiresAt?: number;
-  expiryTimer?: NodeJS.Timeout;
+  /** Where the socket sits in the shared expiry schedule, if anywhere. */
+  expirySlot?: number;
   authenticationTimer?: NodeJS.Timeout;
   /** Gateway connection callbacks waiting for authentication (event mode, recovered sockets). */
   deferred?: Array<(socket: Socket) => void>;

@@ -5,7 +5,7 @@ import { JWT_SOCKET_RESOLVED_OPTIONS, REVOKE_EVENT } from './jwt-socket.constant
 import { UnauthorizedError } from './jwt-socket.error';
 import { JwtSocketErrorCode } from './jwt-socket.error-codes';
 import { JwtSocketEvent } from './jwt-socket.events';
-import { scheduleAt } from './jwt-socket.expiry-timer';
+import { ExpirySchedule } from './jwt-socket.expiry-schedule';
 import { identityRooms, restorableRooms, subjectRoom, tokenIdRoom } from './jwt-socket.identity-rooms';
 import type { ResolvedJwtSocketOptions } from './jwt-socket.options';
 import {
@@ -52,11 +52,7 @@ export class JwtSocketSessions {
   private readonly onAuthenticateMessage: (this: Socket, payload: unknown) => void;
   private readonly onDisconnect: (this: Socket) => void;
   private readonly onAuthenticationTimeout: (socket: Socket) => void;
-  private readonly onTokenExpired: (socket: Socket) => void;
-  private readonly keepExpiryTimer = (timer: NodeJS.Timeout, socket: Socket) => {
-    const session = sessionOf(socket);
-    if (session) session.expiryTimer = timer;
-  };
+  private readonly expiries = new ExpirySchedule<Socket>((socket) => this.expire(socket));
 
   constructor(
     @Inject(JWT_SOCKET_RESOLVED_OPTIONS) private readonly options: ResolvedJwtSocketOptions,
@@ -78,7 +74,6 @@ export class JwtSocketSessions {
       sessions.endSession(this);
     };
     this.onAuthenticationTimeout = (socket) => this.refuse(socket, JwtSocketErrorCode.AUTHENTICATION_TIMEOUT);
-    this.onTokenExpired = (socket) => this.expire(socket);
   }
 
   /** Protects a server's existing namespaces and every namespace created on it later. */
@@ -333,15 +328,26 @@ export class JwtSocketSessions {
     socket.join(next);
   }
 
+  /** How many open sockets have an expiry scheduled (at most one each). */
+  get scheduledExpiries(): number {
+    return this.expiries.size;
+  }
+
   private armExpiry(socket: Socket, session: JwtSocketSession): void {
-    clearTimeout(session.expiryTimer);
-    session.expiryTimer = undefined;
+    this.disarmExpiry(socket, session);
     if (this.options.expiredTokenAction !== 'disconnect' || session.expiresAt === undefined) return;
-    scheduleAt(session.expiresAt, socket, this.onTokenExpired, this.keepExpiryTimer);
+    session.expirySlot = this.expiries.add(socket, session.expiresAt);
+  }
+
+  private disarmExpiry(socket: Socket, session: JwtSocketSession): void {
+    if (session.expirySlot === undefined) return;
+    this.expiries.remove(socket, session.expirySlot);
+    session.expirySlot = undefined;
   }
 
   private expire(socket: Socket): void {
     const session = sessionOf(socket);
+    if (session) session.expirySlot = undefined;
     if (!session?.authenticated || session.expiresAt === undefined || socket.disconnected) return;
     if (Date.now() < session.expiresAt) {
       this.armExpiry(socket, session);
@@ -362,7 +368,7 @@ export class JwtSocketSessions {
     if (!session) return;
     session.authenticated = false;
     session.hidden = true;
-    clearTimeout(session.expiryTimer);
+    this.disarmExpiry(socket, session);
     socket.nsp.adapter.delAll(socket.id);
   }
 
@@ -387,7 +393,7 @@ export class JwtSocketSessions {
   private endSession(socket: Socket): void {
     const session = sessionOf(socket);
     if (!session) return;
-    clearTimeout(session.expiryTimer);
+    this.disarmExpiry(socket, session);
     clearTimeout(session.authenticationTimer);
     session.deferred = undefined;
   }

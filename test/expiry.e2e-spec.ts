@@ -1,5 +1,6 @@
 import type { Server, Socket as ServerSocket } from 'socket.io';
 import { JwtSocketModule, type JwtSocketModuleOptions } from '../lib';
+import { JwtSocketSessions } from '../lib/jwt-socket.sessions';
 import { sessionOf } from '../lib/jwt-socket.session';
 import { guardedGateway } from './fixtures/gateways';
 import { collect, expiryOf, waitUntilPast } from './fixtures/lifecycle-clients';
@@ -98,29 +99,26 @@ describe('expiry of open sockets', () => {
       expect((await refused).error).toEqual(tokenExpired);
     });
 
-    it('keeps at most one timer per socket: refresh and disconnect clear the armed one', async () => {
-      const cleared = jest.spyOn(global, 'clearTimeout');
-      try {
-        const socket = await connectWith(signToken({ sub: 'alice' }, { expiresIn: '1h' }));
-        const session = sessionOf(serverSocketOf(socket.id))!;
-        const first = session.expiryTimer;
-        expect(first).toBeDefined();
+    it('schedules at most one expiry per socket: refresh moves it, disconnect removes it', async () => {
+      const sessions = server.app.get(JwtSocketSessions);
+      const socket = await connectWith(signToken({ sub: 'alice' }, { expiresIn: '1h' }));
+      const session = sessionOf(serverSocketOf(socket.id))!;
+      expect(sessions.scheduledExpiries).toBe(1);
+      const firstSlot = session.expirySlot;
 
-        const authenticated = nextEvent(socket, 'authenticated');
-        socket.emit('authenticate', { token: signToken({ sub: 'alice' }, { expiresIn: '2h' }) });
-        await authenticated;
-        const second = session.expiryTimer;
-        expect(second).toBeDefined();
-        expect(second).not.toBe(first);
-        expect(cleared.mock.calls.some(([timer]) => timer === first)).toBe(true);
+      const authenticated = nextEvent(socket, 'authenticated');
+      socket.emit('authenticate', { token: signToken({ sub: 'alice' }, { expiresIn: '2h' }) });
+      await authenticated;
+      expect(sessions.scheduledExpiries).toBe(1);
+      expect(session.expirySlot).toBeGreaterThan(firstSlot!);
 
-        const serverDisconnect = new Promise((resolve) => serverSocketOf(socket.id).once('disconnect', resolve));
-        socket.disconnect();
-        await serverDisconnect;
-        expect(cleared.mock.calls.some(([timer]) => timer === second)).toBe(true);
-      } finally {
-        cleared.mockRestore();
-      }
+      const other = await connectWith(signToken({ sub: 'bob' }, { expiresIn: '1h' }));
+      expect(sessions.scheduledExpiries).toBe(2);
+      const serverDisconnect = new Promise((resolve) => serverSocketOf(socket.id).once('disconnect', resolve));
+      socket.disconnect();
+      await serverDisconnect;
+      expect(sessions.scheduledExpiries).toBe(1);
+      expect(await emitWithAck(other, 'ping')).toBe('pong');
     });
   });
 
