@@ -12,7 +12,7 @@ import { TenantsModule } from './tenants.module';
     JwtSocketModule.forRootAsync({
       // TenantSecrets is built inside JwtSocketModule: it needs TenantDirectory from there.
       imports: [TenantsModule],
-      useFactory: () => ({ algorithms: ['HS256'] }),
+      useFactory: () => ({ algorithms: ['HS256', 'RS256'] }),
       secretProvider: TenantSecrets,
     }),
   ],

@@ -1,6 +1,7 @@
 import { BadRequestException, Body, Controller, HttpCode, Post, UnauthorizedException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { sign } from 'jsonwebtoken';
+import { DemoIdentityProvider } from './identity-provider';
 import { TenantDirectory } from './tenant-directory';
 
 export const TOKEN_TTL_SECONDS = 15 * 60;
@@ -25,7 +26,10 @@ export interface LoginResponse {
  */
 @Controller('auth')
 export class AuthController {
-  constructor(private readonly tenants: TenantDirectory) {}
+  constructor(
+    private readonly tenants: TenantDirectory,
+    private readonly identityProvider: DemoIdentityProvider,
+  ) {}
 
   @Post('login')
   @HttpCode(200)
@@ -33,6 +37,10 @@ export class AuthController {
     const username = requiredName(body?.username, 'username');
     const tenant = requiredName(body?.tenant, 'tenant');
     const ttl = lifetime(body?.ttl);
+    if (tenant === DemoIdentityProvider.TENANT) {
+      // Tenant `initech` signs in at its identity provider (RS256, verified through its JWKS).
+      return { accessToken: this.identityProvider.issue(username, ttl), tokenType: 'Bearer', expiresIn: ttl };
+    }
     const secret = this.tenants.secretOf(tenant);
     if (!secret) throw new UnauthorizedException('Unknown tenant');
     const accessToken = sign({ tenant }, secret, {

@@ -1,12 +1,13 @@
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import { spawn } from 'node:child_process';
-import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createSecretKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { decode, sign } from 'jsonwebtoken';
 import { JwtSocketIoAdapter } from '../lib';
 import { AppModule } from '../sample/app.module';
+import { DemoIdentityProvider } from '../sample/identity-provider';
 import { TenantDirectory } from '../sample/tenant-directory';
 import { CapturingLogger } from './support/app';
 import { closeClients, connectClient, connected, connectOutcome, emitWithAck, nextEvent } from './support/client';
@@ -101,7 +102,7 @@ describe('sample app', () => {
   });
 
   it('refuses a login for an unknown tenant (401) or without a username (400)', async () => {
-    expect((await login(sample.url, { username: 'alice', tenant: 'initech' })).status).toBe(401);
+    expect((await login(sample.url, { username: 'alice', tenant: 'umbrella' })).status).toBe(401);
     expect((await login(sample.url, { tenant: 'acme' })).status).toBe(400);
   });
 
@@ -149,9 +150,42 @@ describe('sample app', () => {
     });
   });
 
+  it('verifies tenant initech through its identity provider JWKS (RS256, by kid), fetched once', async () => {
+    const identityProvider = sample.app.get(DemoIdentityProvider);
+    const first = await tokenFor(sample.url, 'ivan', 'initech');
+    expect(decode(first, { complete: true })?.header).toMatchObject({ alg: 'RS256', kid: expect.any(String) });
+    const { socket, welcome } = await joinChat(sample.url, first);
+    expect(welcome).toEqual({ sub: 'ivan', tenant: 'initech' });
+    expect(await emitWithAck(socket, 'whoami')).toMatchObject({ sub: 'ivan', tenant: 'initech' });
+
+    const second = await joinChat(sample.url, await tokenFor(sample.url, 'iris', 'initech'));
+    expect(second.welcome.sub).toBe('iris');
+    expect(identityProvider.jwksRequests).toBe(1);
+  });
+
+  it('refuses initech tokens the identity provider did not sign: another key under its kid, HS256, an unknown kid', async () => {
+    const genuine = decode(await tokenFor(sample.url, 'ivan', 'initech'), { complete: true })!;
+    const impostorKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    const sameKidOtherKey = sign({ tenant: 'initech', sub: 'mallory' }, impostorKey, {
+      algorithm: 'RS256',
+      keyid: genuine.header.kid,
+      expiresIn: '5m',
+    });
+    expect((await refusal(sample.url, sameKidOtherKey)).data?.code).toBe('invalid_token');
+    const hmacClaimingInitech = signFor({ sub: 'mallory', tenant: 'initech' }, sample.keyOf('acme'));
+    // No kid, and the JWKS has no HS256 key: nothing in the key set may verify it.
+    expect((await refusal(sample.url, hmacClaimingInitech)).data?.code).toBe('unknown_kid');
+    const unknownKid = sign({ tenant: 'initech', sub: 'mallory' }, impostorKey, {
+      algorithm: 'RS256',
+      keyid: 'no-such-kid',
+      expiresIn: '5m',
+    });
+    expect((await refusal(sample.url, unknownKid)).data?.code).toBe('unknown_kid');
+  });
+
   it('refuses an unknown or missing tenant with invalid_token "Unknown tenant" and keeps serving', async () => {
     const someKey = createSecretKey(randomBytes(32));
-    const unknown = await refusal(sample.url, signFor({ sub: 'eve', tenant: 'initech' }, someKey));
+    const unknown = await refusal(sample.url, signFor({ sub: 'eve', tenant: 'umbrella' }, someKey));
     expect(unknown.message).toBe('Unknown tenant');
     expect(unknown.data).toEqual({ type: 'UnauthorizedError', code: 'invalid_token', message: 'Unknown tenant' });
     const noTenant = await refusal(sample.url, signFor({ sub: 'eve' }, sample.keyOf('acme')));

@@ -42,6 +42,12 @@ export interface TestAppOptions {
   imports?: Array<DynamicModule | Type>;
   providers?: Provider[];
   adapter?: (app: INestApplication) => JwtSocketIoAdapter;
+  /** Listen backlog, for crowds larger than Node's default of 511 simultaneous connects. */
+  backlog?: number;
+}
+
+interface ListenWithBacklog {
+  listen(port: number, host: string, backlog?: number): Promise<unknown>;
 }
 
 /** A real Nest app on an ephemeral loopback port, with the given gateways and JwtSocketModule. */
@@ -55,7 +61,8 @@ export async function startApp(options: TestAppOptions): Promise<TestApp> {
   const logger = new CapturingLogger();
   const app = await NestFactory.create(TestAppModule, { logger, abortOnError: false });
   app.useWebSocketAdapter(options.adapter ? options.adapter(app) : new JwtSocketIoAdapter(app));
-  await app.listen(0, '127.0.0.1');
+  // Nest hands the extra arguments to http.Server#listen(port, host, backlog).
+  await (app as unknown as ListenWithBacklog).listen(0, '127.0.0.1', options.backlog);
   const { port } = app.getHttpServer().address() as AddressInfo;
   return {
     app,
