@@ -1,5 +1,19 @@
 import { Injectable } from '@nestjs/common';
+import type { Namespace } from 'socket.io';
+import { REVOKE_EVENT } from './jwt-socket.constants';
+import { UnauthorizedError } from './jwt-socket.error';
+import { JwtSocketErrorCode } from './jwt-socket.error-codes';
+import { subjectRoom, tokenIdRoom } from './jwt-socket.identity-rooms';
 import { JwtSocketSessions } from './jwt-socket.sessions';
+
+/** Who to disconnect: every socket of a subject (`sub`), of a token id (`jti`), or both. */
+export interface RevocationTarget {
+  subject?: string | number;
+  tokenId?: string | number;
+}
+
+/** socket.io's in-memory adapters only warn on `serverSideEmit`: a single node has no one to tell. */
+const SINGLE_NODE_ADAPTERS = new Set(['Adapter', 'SessionAwareAdapter']);
 
 /**
  * Disconnects sockets whose tokens you revoke, on every namespace the library protects and, through
@@ -8,13 +22,61 @@ import { JwtSocketSessions } from './jwt-socket.sessions';
  */
 @Injectable()
 export class JwtSocketRevoker {
-  constructor(private readonly sessions: JwtSocketSessions) {}
+  constructor(private readonly sessions: JwtSocketSessions) {
+    sessions.onServerProtected((server) =>
+      server.sockets.on(REVOKE_EVENT, (message: unknown) => this.revokeLocally(toRevocationTarget(message))),
+    );
+  }
 
   revokeSubject(subject: string | number): number {
-    return this.sessions.revoke({ subject });
+    return this.revoke({ subject });
   }
 
   revokeTokenId(tokenId: string | number): number {
-    return this.sessions.revoke({ tokenId });
+    return this.revoke({ tokenId });
   }
+
+  /** Disconnects the matching sockets here, then asks the other nodes to do the same. */
+  private revoke(target: RevocationTarget): number {
+    const local = this.revokeLocally(target);
+    const [server] = this.sessions.managedServers();
+    if (server && supportsServerSideEmit(server.sockets)) server.sockets.serverSideEmit(REVOKE_EVENT, target);
+    return local;
+  }
+
+  private revokeLocally(target: RevocationTarget): number {
+    const error = new UnauthorizedError(JwtSocketErrorCode.TOKEN_REVOKED);
+    let count = 0;
+    if (target.subject !== undefined) count += this.disconnectRoom(subjectRoom(target.subject), error);
+    if (target.tokenId !== undefined) count += this.disconnectRoom(tokenIdRoom(target.tokenId), error);
+    return count;
+  }
+
+  private disconnectRoom(room: string, error: UnauthorizedError): number {
+    let count = 0;
+    for (const namespace of this.sessions.protectedNamespacesOfServers()) {
+      const ids = namespace.adapter.rooms.get(room);
+      if (!ids) continue;
+      for (const id of [...ids]) {
+        const socket = namespace.sockets.get(id);
+        if (!socket) continue;
+        this.sessions.revokeSocket(socket, error);
+        count++;
+      }
+    }
+    return count;
+  }
+}
+
+function supportsServerSideEmit(namespace: Namespace): boolean {
+  return !SINGLE_NODE_ADAPTERS.has(namespace.adapter.constructor.name);
+}
+
+/** A revocation from another node (or `@socket.io/redis-emitter`): only a string or number counts. */
+function toRevocationTarget(message: unknown): RevocationTarget {
+  const { subject, tokenId } = (typeof message === 'object' && message !== null ? message : {}) as RevocationTarget;
+  const target: RevocationTarget = {};
+  if (typeof subject === 'string' || typeof subject === 'number') target.subject = subject;
+  if (typeof tokenId === 'string' || typeof tokenId === 'number') target.tokenId = tokenId;
+  return target;
 }

@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Namespace, Server, Socket } from 'socket.io';
 import { JwtSocketAuthenticator, type VerifiedToken } from './jwt-socket.authenticator';
-import { JWT_SOCKET_RESOLVED_OPTIONS, REVOKE_EVENT } from './jwt-socket.constants';
+import { JWT_SOCKET_RESOLVED_OPTIONS } from './jwt-socket.constants';
 import { UnauthorizedError } from './jwt-socket.error';
 import { JwtSocketErrorCode } from './jwt-socket.error-codes';
 import { JwtSocketEvent } from './jwt-socket.events';
 import { ExpirySchedule } from './jwt-socket.expiry-schedule';
-import { identityRooms, restorableRooms, subjectRoom, tokenIdRoom } from './jwt-socket.identity-rooms';
+import { identityRooms, restorableRooms } from './jwt-socket.identity-rooms';
 import type { ResolvedJwtSocketOptions } from './jwt-socket.options';
 import {
   deliverWithheldPackets,
@@ -22,19 +22,6 @@ type Middleware = (socket: Socket, next: (error?: Error) => void) => void;
 type ConnectionCallback = (socket: Socket) => void;
 type ServerInternals = Server & { _nsps: Map<string, Namespace> };
 
-/** Who to disconnect: every socket of a subject (`sub`), of a token id (`jti`), or both. */
-export interface RevocationTarget {
-  subject?: string | number;
-  tokenId?: string | number;
-}
-
-/** socket.io's in-memory adapters only warn on `serverSideEmit`: a single node has no one to tell. */
-const SINGLE_NODE_ADAPTERS = new Set(['Adapter', 'SessionAwareAdapter']);
-
-function supportsServerSideEmit(namespace: Namespace): boolean {
-  return !SINGLE_NODE_ADAPTERS.has(namespace.adapter.constructor.name);
-}
-
 /**
  * Runs authentication for every namespace of every server the adapter creates: the handshake
  * middleware, event-mode `authenticate`, in-band refresh, expiry, and the hiding of sockets that
@@ -45,6 +32,7 @@ function supportsServerSideEmit(namespace: Namespace): boolean {
 export class JwtSocketSessions {
   private readonly logger = new Logger('JwtSocket');
   private readonly servers = new Set<Server>();
+  private readonly serverListeners: Array<(server: Server) => void> = [];
   private readonly protectedNamespaces = new WeakSet<Namespace>();
   private readonly recoveryGuardedAdapters = new WeakSet<object>();
   private readonly handshakeMiddleware: Middleware;
@@ -82,7 +70,18 @@ export class JwtSocketSessions {
     this.servers.add(server);
     for (const namespace of (server as ServerInternals)._nsps.values()) this.protectNamespace(namespace);
     server.on('new_namespace', (namespace: Namespace) => this.protectNamespace(namespace));
-    server.sockets.on(REVOKE_EVENT, (message: unknown) => this.onRemoteRevocation(message));
+    this.serverListeners.forEach((listener) => listener(server));
+  }
+
+  /** The servers the adapter created, in creation order. */
+  managedServers(): ReadonlySet<Server> {
+    return this.servers;
+  }
+
+  /** Calls `listener` for every server protected so far and from now on. */
+  onServerProtected(listener: (server: Server) => void): void {
+    this.serverListeners.push(listener);
+    this.servers.forEach(listener);
   }
 
   /** Protects what `IoAdapter.create()` returned: a server, a namespace or a RegExp parent namespace. */
@@ -131,52 +130,14 @@ export class JwtSocketSessions {
     };
   }
 
-  /** Disconnects this node's sockets in `room` on every protected namespace; returns how many. */
-  private disconnectRoom(room: string, error: UnauthorizedError): number {
-    let count = 0;
-    for (const namespace of this.protectedNamespacesOfServers()) {
-      const ids = namespace.adapter.rooms.get(room);
-      if (!ids) continue;
-      for (const id of [...ids]) {
-        const socket = namespace.sockets.get(id);
-        if (!socket) continue;
-        this.withdraw(socket);
-        this.sendUnauthorizedAndDisconnect(socket, error);
-        count++;
-      }
-    }
-    return count;
+  /** Takes access away from an open socket at once, then sends `unauthorized` and disconnects it. */
+  revokeSocket(socket: Socket, error: UnauthorizedError): void {
+    this.withdraw(socket);
+    this.sendUnauthorizedAndDisconnect(socket, error);
   }
 
-  /**
-   * Disconnects the sockets of a subject or token id on this node, then asks the other nodes to do
-   * the same through the socket.io adapter (`serverSideEmit`). Returns the local count.
-   */
-  revoke(target: RevocationTarget): number {
-    const local = this.revokeLocally(target);
-    const server = this.servers.values().next().value as Server | undefined;
-    if (server && supportsServerSideEmit(server.sockets)) server.sockets.serverSideEmit(REVOKE_EVENT, target);
-    return local;
-  }
-
-  private revokeLocally(target: RevocationTarget): number {
-    const error = new UnauthorizedError(JwtSocketErrorCode.TOKEN_REVOKED);
-    let count = 0;
-    if (target.subject !== undefined) count += this.disconnectRoom(subjectRoom(target.subject), error);
-    if (target.tokenId !== undefined) count += this.disconnectRoom(tokenIdRoom(target.tokenId), error);
-    return count;
-  }
-
-  private onRemoteRevocation(message: unknown): void {
-    if (typeof message !== 'object' || message === null) return;
-    const { subject, tokenId } = message as RevocationTarget;
-    const target: RevocationTarget = {};
-    if (typeof subject === 'string' || typeof subject === 'number') target.subject = subject;
-    if (typeof tokenId === 'string' || typeof tokenId === 'number') target.tokenId = tokenId;
-    this.revokeLocally(target);
-  }
-
-  private *protectedNamespacesOfServers(): Iterable<Namespace> {
+  /** Every namespace this node protects, on every server the adapter created. */
+  *protectedNamespacesOfServers(): Iterable<Namespace> {
     for (const server of this.servers) {
       for (const namespace of (server as ServerInternals)._nsps.values()) {
         if (this.protectedNamespaces.has(namespace)) yield namespace;
