@@ -13,6 +13,7 @@ import {
 import { JWT_SOCKET_RESOLVED_OPTIONS } from './jwt-socket.constants';
 import { UnauthorizedError } from './jwt-socket.error';
 import { JwtSocketErrorCode } from './jwt-socket.error-codes';
+import { identityClaim } from './jwt-socket.identity-rooms';
 import { describeError } from './jwt-socket.timeout';
 import { claimsOnlyOptions, EDDSA, verifyEdDsa } from './jwt-socket.eddsa';
 import { algorithmsForKey, assertAlgorithmsFitKey, isUsableSecret, toKeyObject } from './jwt-socket.key';
@@ -66,11 +67,20 @@ export class JwtSocketAuthenticator {
     if (staticKey && !isEdDsaKey(staticKey)) this.staticKey = staticKey;
   }
 
-  async verify(rawToken: unknown, handshake: JwtSocketHandshake): Promise<VerifiedToken> {
+  /**
+   * `onDecoded` is called synchronously with the payload as soon as it is decoded, before any
+   * await (unverified on the key-lookup path), so the caller can tie the attempt to its identity.
+   */
+  async verify(
+    rawToken: unknown,
+    handshake: JwtSocketHandshake,
+    onDecoded?: (payload: JwtPayload) => void,
+  ): Promise<VerifiedToken> {
     const token = normalizeToken(rawToken, this.options.maxTokenLength);
     const claims = this.staticKey
-      ? this.verifyWithStaticKey(token, this.staticKey)
-      : await this.verifyWithProvidedKey(token, handshake);
+      ? this.verifyWithStaticKey(token, this.staticKey, onDecoded)
+      : await this.verifyWithProvidedKey(token, handshake, onDecoded);
+    assertIdentityClaims(claims);
     if (this.revocationCheck && (await this.isRevoked(claims))) {
       throw new UnauthorizedError(JwtSocketErrorCode.TOKEN_REVOKED);
     }
@@ -81,7 +91,7 @@ export class JwtSocketAuthenticator {
    * The hot path (a static key): jsonwebtoken decodes once and checks the pinned algorithms itself,
    * `none` included; `crit` is checked on the header it returns.
    */
-  private verifyWithStaticKey(token: string, key: KeyObject): JwtPayload {
+  private verifyWithStaticKey(token: string, key: KeyObject, onDecoded?: (payload: JwtPayload) => void): JwtPayload {
     let jwt: Jwt;
     try {
       jwt = verify(token, key, this.completeVerifyOptions);
@@ -91,12 +101,19 @@ export class JwtSocketAuthenticator {
       throw toUnauthorizedError(error);
     }
     assertNoCriticalExtensions(jwt.header);
-    return asClaims(jwt.payload);
+    const claims = asClaims(jwt.payload);
+    onDecoded?.(claims);
+    return claims;
   }
 
   /** Keys chosen per token: the header is checked before the SecretProvider (maybe a network call) is asked. */
-  private async verifyWithProvidedKey(token: string, handshake: JwtSocketHandshake): Promise<JwtPayload> {
+  private async verifyWithProvidedKey(
+    token: string,
+    handshake: JwtSocketHandshake,
+    onDecoded?: (payload: JwtPayload) => void,
+  ): Promise<JwtPayload> {
     const jwt = decodeJwt(token);
+    onDecoded?.(jwt.payload as JwtPayload);
     this.assertAlgorithmAccepted(jwt.header.alg);
     assertNoCriticalExtensions(jwt.header);
     const key = await this.resolveKey(jwt, handshake);
@@ -176,8 +193,15 @@ export class JwtSocketAuthenticator {
     }
   }
 
+  /** The earlier of `exp` and `iat + maxAge` (what jsonwebtoken checks at connect), plus the clock tolerance. */
   private expiresAt(claims: JwtPayload): number | undefined {
-    return typeof claims.exp === 'number' ? (claims.exp + this.options.clockTolerance) * 1000 : undefined;
+    let deadline = typeof claims.exp === 'number' ? claims.exp : undefined;
+    const maxAge = this.options.maxAgeSeconds;
+    if (maxAge !== undefined && typeof claims.iat === 'number') {
+      const ageLimit = Math.floor(claims.iat + maxAge);
+      if (deadline === undefined || ageLimit < deadline) deadline = ageLimit;
+    }
+    return deadline === undefined ? undefined : (deadline + this.options.clockTolerance) * 1000;
   }
 }
 
@@ -208,6 +232,21 @@ function assertNoCriticalExtensions(header: Jwt['header']): void {
       JwtSocketErrorCode.INVALID_TOKEN,
       'The token requires header extensions (crit) that are not supported',
     );
+  }
+}
+
+/**
+ * `sub` and `jti` name rooms and revocations: a string or a finite number. Anything else (an
+ * object whose `toString` throws, say) would reach every place that names them.
+ */
+function assertIdentityClaims(claims: JwtPayload): void {
+  for (const name of ['sub', 'jti'] as const) {
+    if (claims[name] !== undefined && identityClaim(claims[name]) === undefined) {
+      throw new UnauthorizedError(
+        JwtSocketErrorCode.INVALID_CLAIMS,
+        `The token claim ${name} must be a string or a number`,
+      );
+    }
   }
 }
 

@@ -25,6 +25,7 @@ export class JwtSocketGuard implements CanActivate {
   /** Why `socket` may not reach the handler, or undefined. Override to add checks. */
   protected findRejection(socket: Socket): UnauthorizedError | undefined {
     const session = sessionOf(socket);
+    if (session?.closing) return session.closing;
     if (!session?.authenticated) return new UnauthorizedError(JwtSocketErrorCode.CREDENTIALS_REQUIRED);
     if (session.expiresAt !== undefined && Date.now() >= session.expiresAt) {
       return new UnauthorizedError(JwtSocketErrorCode.TOKEN_EXPIRED);

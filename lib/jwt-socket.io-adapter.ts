@@ -26,7 +26,9 @@ export class JwtSocketIoAdapter extends IoAdapter {
   }
 
   createIOServer(port: number, options?: IoServerOptions): IoServer {
-    const server = super.createIOServer(port, options);
+    // A refused handshake to a RegExp namespace must not leave its child namespace behind.
+    const withCleanup = { cleanupEmptyChildNamespaces: true, ...options } as IoServerOptions;
+    const server = super.createIOServer(port, withCleanup);
     this.getSessions().protectServer(server as unknown as Server);
     return server;
   }

@@ -42,7 +42,7 @@ describe('resolveJwtSocketOptions', () => {
       issuer: ['a', 'b'],
       maxAge: '1h',
     };
-    expect(resolveJwtSocketOptions(options)).toEqual(options);
+    expect(resolveJwtSocketOptions(options)).toEqual({ ...options, maxAgeSeconds: 3600 });
   });
 
   it('does not modify the options it was given', () => {

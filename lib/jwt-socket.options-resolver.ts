@@ -8,6 +8,10 @@ import {
 import { assertKeySourceOptions } from './jwt-socket.jwks-options';
 import { assertAlgorithmsAllowed } from './jwt-socket.key';
 import type { JwtSocketModuleOptions, ResolvedJwtSocketOptions } from './jwt-socket.options';
+import ms from 'ms';
+
+/** ms 2 (jsonwebtoken's parser) returns undefined for a string it cannot read; its typings say otherwise. */
+const parseTimespanMs = ms as unknown as (value: string) => number | undefined;
 
 const EXPIRED_TOKEN_ACTIONS = ['disconnect', 'reject-events', 'ignore'];
 
@@ -33,6 +37,8 @@ export function resolveJwtSocketOptions(options: JwtSocketModuleOptions | undefi
     stripHandshakeToken: options.stripHandshakeToken ?? true,
   };
   if (resolved.algorithms !== undefined) assertAlgorithmsAllowed(resolved.algorithms);
+  assertClaimRequirements(resolved);
+  if (resolved.maxAge !== undefined) resolved.maxAgeSeconds = maxAgeInSeconds(resolved.maxAge);
   assertKeySourceOptions(resolved);
   assertNonNegative('timeout', resolved.timeout);
   assertPositive('secretTimeout', resolved.secretTimeout);
@@ -48,6 +54,44 @@ export function resolveJwtSocketOptions(options: JwtSocketModuleOptions | undefi
     throw new Error('JwtSocketModule: `onAuthenticated` must be a function');
   }
   return resolved;
+}
+
+/**
+ * An empty `audience`, `issuer` or `subject` reaches jsonwebtoken as "no requirement": a typo or an
+ * unset variable would silently accept every `aud`/`iss`/`sub`. Each must name something.
+ */
+function assertClaimRequirements(options: ResolvedJwtSocketOptions): void {
+  const { audience, issuer, subject } = options;
+  if (audience !== undefined) {
+    const audiences = Array.isArray(audience) ? audience : [audience];
+    const usable = (each: unknown) => (typeof each === 'string' && each.length > 0) || each instanceof RegExp;
+    if (audiences.length === 0 || !audiences.every(usable)) {
+      throw new Error(
+        'JwtSocketModule: `audience` must be a non-empty string or RegExp, or a non-empty array of them (an empty value would accept any `aud`)',
+      );
+    }
+  }
+  if (issuer !== undefined) {
+    const issuers = Array.isArray(issuer) ? issuer : [issuer];
+    if (issuers.length === 0 || !issuers.every((each) => typeof each === 'string' && each.length > 0)) {
+      throw new Error(
+        'JwtSocketModule: `issuer` must be a non-empty string or a non-empty array of them (an empty value would accept any `iss`)',
+      );
+    }
+  }
+  if (subject !== undefined && (typeof subject !== 'string' || subject.length === 0)) {
+    throw new Error('JwtSocketModule: `subject` must be a non-empty string (an empty value would accept any `sub`)');
+  }
+}
+
+/** `maxAge` as jsonwebtoken reads it: seconds, or a timespan such as `'2h'` (the `ms` package's syntax). */
+function maxAgeInSeconds(maxAge: unknown): number {
+  const milliseconds = typeof maxAge === 'string' ? parseTimespanMs(maxAge) : undefined;
+  const value = typeof maxAge === 'number' ? maxAge : milliseconds === undefined ? undefined : milliseconds / 1000;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new Error('JwtSocketModule: `maxAge` must be a positive number of seconds or a timespan such as "2h"');
+  }
+  return value;
 }
 
 function assertNonNegative(name: string, value: unknown): void {

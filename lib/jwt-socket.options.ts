@@ -129,4 +129,7 @@ export type ResolvedJwtSocketOptions = Required<
     | 'clockTolerance'
   >
 > &
-  JwtSocketModuleOptions;
+  JwtSocketModuleOptions & {
+    /** `maxAge` in seconds, parsed once at bootstrap. */
+    maxAgeSeconds?: number;
+  };

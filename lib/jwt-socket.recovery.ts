@@ -1,4 +1,7 @@
+import type { JwtPayload } from 'jsonwebtoken';
 import type { Socket } from 'socket.io';
+import { identityClaim } from './jwt-socket.identity-rooms';
+import type { RestoredIdentity } from './jwt-socket.session';
 
 const WITHHELD_PACKETS = Symbol('nestjs-socketio-jwt:withheld-packets');
 
@@ -20,7 +23,8 @@ type DataWithWithheldPackets = { [WITHHELD_PACKETS]?: unknown[][] };
  */
 export function emitToSocket(socket: Socket, event: string, ...args: unknown[]): void {
   const hidden = !socket.rooms.has(socket.id);
-  if (hidden) void socket.join(socket.id);
+  // The adapter directly: a hidden socket's own `join` only remembers rooms for later.
+  if (hidden) void socket.nsp.adapter.addAll(socket.id, new Set([socket.id]));
   socket.emit(event, ...args);
   // Synchronous with socket.io's adapters: no broadcast can reach the socket in between.
   if (hidden) socket.nsp.adapter.delAll(socket.id);
@@ -53,4 +57,23 @@ export function deliverWithheldPackets(socket: Socket): void {
   if (!data || !packets) return;
   delete data[WITHHELD_PACKETS];
   for (const [event, ...args] of packets) socket.emit(String(event), ...args.slice(0, -1));
+}
+
+/**
+ * Who the restored session belonged to: the claims the library stored in `socket.data` (restored
+ * by socket.io from this node or, with a cluster adapter, from another). Undefined when there are none.
+ */
+export function restoredIdentityOf(data: unknown, decodedPropertyName: string): RestoredIdentity | undefined {
+  const claims =
+    typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[decodedPropertyName] : undefined;
+  if (typeof claims !== 'object' || claims === null) return undefined;
+  const { sub, iss } = claims as JwtPayload;
+  return { subject: identityClaim(sub), issuer: typeof iss === 'string' ? iss : undefined };
+}
+
+/** The same subject, and the same issuer where the restored claims named one. */
+export function isSameIdentity(restored: RestoredIdentity, claims: JwtPayload): boolean {
+  return (
+    identityClaim(claims.sub) === restored.subject && (restored.issuer === undefined || claims.iss === restored.issuer)
+  );
 }

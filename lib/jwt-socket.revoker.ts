@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { Namespace } from 'socket.io';
+import type { Namespace, Socket } from 'socket.io';
 import { REVOKE_EVENT } from './jwt-socket.constants';
 import { UnauthorizedError } from './jwt-socket.error';
 import { JwtSocketErrorCode } from './jwt-socket.error-codes';
-import { subjectRoom, tokenIdRoom } from './jwt-socket.identity-rooms';
+import { identityClaim, subjectRoom, tokenIdRoom } from './jwt-socket.identity-rooms';
 import { JwtSocketSessions } from './jwt-socket.sessions';
 
 /** Who to disconnect: every socket of a subject (`sub`), of a token id (`jti`), or both. */
@@ -44,16 +44,21 @@ export class JwtSocketRevoker {
     return local;
   }
 
+  /**
+   * Open sockets (found by their identity rooms) and authentications still running (which have no
+   * room yet) alike: each socket is counted once.
+   */
   private revokeLocally(target: RevocationTarget): number {
+    const subject = identityClaim(target.subject);
+    const tokenId = identityClaim(target.tokenId);
+    const revoked = new Set<Socket>(this.sessions.revokeInFlight(subject, tokenId));
     const error = new UnauthorizedError(JwtSocketErrorCode.TOKEN_REVOKED);
-    let count = 0;
-    if (target.subject !== undefined) count += this.disconnectRoom(subjectRoom(target.subject), error);
-    if (target.tokenId !== undefined) count += this.disconnectRoom(tokenIdRoom(target.tokenId), error);
-    return count;
+    if (subject !== undefined) this.revokeRoom(subjectRoom(subject), error, revoked);
+    if (tokenId !== undefined) this.revokeRoom(tokenIdRoom(tokenId), error, revoked);
+    return revoked.size;
   }
 
-  private disconnectRoom(room: string, error: UnauthorizedError): number {
-    let count = 0;
+  private revokeRoom(room: string, error: UnauthorizedError, revoked: Set<Socket>): void {
     for (const namespace of this.sessions.protectedNamespacesOfServers()) {
       const ids = namespace.adapter.rooms.get(room);
       if (!ids) continue;
@@ -61,10 +66,9 @@ export class JwtSocketRevoker {
         const socket = namespace.sockets.get(id);
         if (!socket) continue;
         this.sessions.revokeSocket(socket, error);
-        count++;
+        revoked.add(socket);
       }
     }
-    return count;
   }
 }
 

@@ -1,17 +1,39 @@
 import type { JwtPayload } from 'jsonwebtoken';
 import type { Socket } from 'socket.io';
+import type { AuthenticationAttempt } from './jwt-socket.authentications-in-flight';
+import type { UnauthorizedError } from './jwt-socket.error';
 
 const SESSION = Symbol('nestjs-socketio-jwt:session');
+
+/** Who a session restored by connection-state recovery belonged to. */
+export interface RestoredIdentity {
+  subject?: string;
+  issuer?: string;
+}
 
 /**
  * Per-socket authentication state. It lives on the socket object itself (not in `socket.data`),
  * so it never leaves the node and the raw token is not shipped by `fetchSockets()`.
+ *
+ * A session moves one way: pending (hidden) → authenticated (visible) ⇄ refreshing, and from any
+ * state to closing (hidden, refused, waiting for the disconnect). A closing session never
+ * authenticates again.
  */
 export interface JwtSocketSession {
+  /** Has access now: verified, not expired by the timer, not revoked, not closing. */
   authenticated: boolean;
+  /** An authentication (handshake, `authenticate`, refresh or recovery re-check) is running. */
   verifying: boolean;
-  /** Removed from the adapter, so no broadcast reaches it (not authenticated yet, or access withdrawn). */
+  /** The running authentication; a handshake's stays until `connection`, so a revocation in between reaches it. */
+  attempt?: AuthenticationAttempt;
+  /** Refused: `unauthorized` was sent and the disconnect follows. Nothing brings the socket back. */
+  closing?: UnauthorizedError;
+  /** Out of every adapter room, so no broadcast reaches it (pending or closing). */
   hidden?: boolean;
+  /** Rooms asked for while hidden (restored by recovery, joined by app code): joined on activation. */
+  pendingRooms?: Set<string>;
+  /** Set for a socket restored by connection-state recovery until its first authentication. */
+  restored?: RestoredIdentity;
   token?: string;
   claims?: JwtPayload;
   /** Epoch ms (with clock tolerance) after which the socket loses access; undefined when not enforced. */
@@ -21,8 +43,6 @@ export interface JwtSocketSession {
   authenticationTimer?: NodeJS.Timeout;
   /** Gateway connection callbacks waiting for authentication (event mode, recovered sockets). */
   deferred?: Array<(socket: Socket) => void>;
-  /** Rooms a recovered socket had, restored once it is authenticated again. */
-  roomsToRestore?: string[];
 }
 
 type SocketWithSession = Socket & { [SESSION]?: JwtSocketSession };

@@ -1,32 +1,43 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Namespace, Server, Socket } from 'socket.io';
 import { JwtSocketAuthenticator, type VerifiedToken } from './jwt-socket.authenticator';
+import { AuthenticationsInFlight } from './jwt-socket.authentications-in-flight';
 import { JWT_SOCKET_RESOLVED_OPTIONS } from './jwt-socket.constants';
 import { UnauthorizedError } from './jwt-socket.error';
 import { JwtSocketErrorCode } from './jwt-socket.error-codes';
 import { JwtSocketEvent } from './jwt-socket.events';
 import { ExpirySchedule } from './jwt-socket.expiry-schedule';
-import { identityRooms, restorableRooms } from './jwt-socket.identity-rooms';
+import { identityRooms, isIdentityRoom } from './jwt-socket.identity-rooms';
 import type { ResolvedJwtSocketOptions } from './jwt-socket.options';
 import {
   deliverWithheldPackets,
   emitToSocket,
+  isSameIdentity,
+  restoredIdentityOf,
   withholdMissedPackets,
   type RestoringAdapter,
 } from './jwt-socket.recovery';
 import { createSession, sessionOf, type JwtSocketSession } from './jwt-socket.session';
 import { describeError, withTimeout } from './jwt-socket.timeout';
 import { extractHandshakeToken, stripTokenFromHandshake } from './jwt-socket.token-extractor';
+import { forgetPendingRooms, hide, reveal } from './jwt-socket.visibility';
 
 type Middleware = (socket: Socket, next: (error?: Error) => void) => void;
 type ConnectionCallback = (socket: Socket) => void;
+type Ack = (answer: object) => void;
 type ServerInternals = Server & { _nsps: Map<string, Namespace> };
+type NamespaceInternals = { _fns: Middleware[] };
+
+const AUTHENTICATED_ANSWER = Object.freeze({ status: 'ok' });
 
 /**
  * Runs authentication for every namespace of every server the adapter creates: the handshake
  * middleware, event-mode `authenticate`, in-band refresh, expiry, and the hiding of sockets that
- * are not authenticated yet. Per-socket listeners are shared functions (`this` is the socket), so
- * an open socket costs a session object and no closures.
+ * have no access. Per-socket listeners are shared functions (`this` is the socket), so an open
+ * socket costs a session object and no closures.
+ *
+ * Every socket starts hidden and pending; only `activate` makes it visible, and `close` is final.
+ * Every authentication is one attempt (`authenticate`) that a revocation can reach at each await.
  */
 @Injectable()
 export class JwtSocketSessions {
@@ -35,12 +46,15 @@ export class JwtSocketSessions {
   private readonly serverListeners: Array<(server: Server) => void> = [];
   private readonly protectedNamespaces = new WeakSet<Namespace>();
   private readonly recoveryGuardedAdapters = new WeakSet<object>();
-  private readonly handshakeMiddleware: Middleware;
+  private readonly inFlight = new AuthenticationsInFlight();
+  private readonly middleware: Middleware;
   private readonly onConnection: (socket: Socket) => void;
-  private readonly onAuthenticateMessage: (this: Socket, payload: unknown) => void;
+  private readonly onAuthenticateMessage: (this: Socket, ...args: unknown[]) => void;
   private readonly onDisconnect: (this: Socket) => void;
   private readonly onAuthenticationTimeout: (socket: Socket) => void;
   private readonly expiries = new ExpirySchedule<Socket>((socket) => this.expire(socket));
+  private readonly readHandshakeToken = (socket: Socket): unknown =>
+    extractHandshakeToken(socket.handshake, this.options.tokenFromQuery);
 
   constructor(
     @Inject(JWT_SOCKET_RESOLVED_OPTIONS) private readonly options: ResolvedJwtSocketOptions,
@@ -48,20 +62,21 @@ export class JwtSocketSessions {
   ) {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const sessions = this;
-    this.handshakeMiddleware = (socket, next) => {
-      this.authenticateHandshake(socket, createSession(socket)).then(
-        () => next(),
-        (error: unknown) => next(this.toUnauthorizedError(error)),
-      );
-    };
+    this.middleware = options.handshake
+      ? (socket, next) => this.authenticateHandshake(socket, next)
+      : (socket, next) => {
+          this.beginSession(socket);
+          next();
+        };
     this.onConnection = (socket) => this.startSession(socket);
-    this.onAuthenticateMessage = function (this: Socket, payload: unknown) {
-      sessions.handleAuthenticate(this, payload).catch((error: unknown) => sessions.logUnexpected(error));
+    this.onAuthenticateMessage = function (this: Socket, ...args: unknown[]) {
+      const ack = args.length > 1 && typeof args[args.length - 1] === 'function' ? (args.pop() as Ack) : undefined;
+      sessions.handleAuthenticate(this, args[0], ack).catch((error: unknown) => sessions.logUnexpected(error));
     };
     this.onDisconnect = function (this: Socket) {
       sessions.endSession(this);
     };
-    this.onAuthenticationTimeout = (socket) => this.refuse(socket, JwtSocketErrorCode.AUTHENTICATION_TIMEOUT);
+    this.onAuthenticationTimeout = (socket) => this.refusePending(socket, JwtSocketErrorCode.AUTHENTICATION_TIMEOUT);
   }
 
   /** Protects a server's existing namespaces and every namespace created on it later. */
@@ -103,7 +118,9 @@ export class JwtSocketSessions {
     this.guardRecovery(namespace);
     if (this.protectedNamespaces.has(namespace)) return;
     this.protectedNamespaces.add(namespace);
-    if (this.options.handshake) namespace.use(this.handshakeMiddleware);
+    // First, even before middleware a ParentNamespace copied to its child: no app middleware sees
+    // (or joins to a room) a socket the library has not hidden.
+    (namespace as unknown as NamespaceInternals)._fns.unshift(this.middleware);
     // Our listener must run before any gateway's, including those a ParentNamespace copied to a child.
     (namespace as unknown as NodeJS.EventEmitter).prependListener('connection', this.onConnection);
   }
@@ -120,20 +137,29 @@ export class JwtSocketSessions {
   deferUntilAuthenticated(callback: ConnectionCallback): ConnectionCallback {
     return (socket: Socket) => {
       const session = sessionOf(socket);
-      if (session?.authenticated) return callback(socket);
-      if (session) {
-        (session.deferred ??= []).push(callback);
+      if (!session) {
+        this.logger.error(`Socket on namespace ${socket.nsp.name} bypassed JwtSocketIoAdapter; disconnecting it`);
+        socket.disconnect();
         return;
       }
-      this.logger.error(`Socket on namespace ${socket.nsp.name} bypassed JwtSocketIoAdapter; disconnecting it`);
-      socket.disconnect();
+      if (session.closing) return;
+      if (session.authenticated && !session.hidden) this.runGatewayCallback(socket, session, callback);
+      else (session.deferred ??= []).push(callback);
     };
   }
 
   /** Takes access away from an open socket at once, then sends `unauthorized` and disconnects it. */
   revokeSocket(socket: Socket, error: UnauthorizedError): void {
-    this.withdraw(socket);
-    this.sendUnauthorizedAndDisconnect(socket, error);
+    const session = sessionOf(socket);
+    if (session) this.close(socket, session, error);
+  }
+
+  /**
+   * Fails the authentications of `subject` / `tokenId` still running on this node: each ends
+   * refused with `token_revoked`. Returns their sockets.
+   */
+  revokeInFlight(subject: string | undefined, tokenId: string | undefined): Socket[] {
+    return this.inFlight.revoke(subject, tokenId);
   }
 
   /** Every namespace this node protects, on every server the adapter created. */
@@ -145,93 +171,176 @@ export class JwtSocketSessions {
     }
   }
 
-  private startSession(socket: Socket): void {
-    socket.on(JwtSocketEvent.AUTHENTICATE, this.onAuthenticateMessage);
-    socket.once('disconnect', this.onDisconnect);
-    const session = sessionOf(socket);
-    if (session?.authenticated) {
-      this.activate(socket, session);
+  /** How many authentications are running (or passed their handshake and wait for `connection`). */
+  get authenticationsInFlight(): number {
+    return this.inFlight.size;
+  }
+
+  /** The library's first touch of a socket: a hidden, pending session (a recovered one remembers whose it was). */
+  private beginSession(socket: Socket): JwtSocketSession {
+    const session = createSession(socket);
+    const restored = socket.recovered ? restoredIdentityOf(socket.data, this.options.decodedPropertyName) : undefined;
+    // A restored session of no known identity is not handed to anyone: the socket starts afresh.
+    if (socket.recovered && !restored) socket.data = {};
+    session.restored = restored;
+    hide(socket, session, restored !== undefined);
+    return session;
+  }
+
+  private authenticateHandshake(socket: Socket, next: (error?: Error) => void): void {
+    let session: JwtSocketSession;
+    try {
+      session = this.beginSession(socket);
+    } catch (error) {
+      next(this.toUnauthorizedError(error));
       return;
     }
-    // Event mode, or a socket restored by connection-state recovery that skipped the middleware.
-    const pending = session ?? createSession(socket);
-    pending.roomsToRestore = socket.recovered ? restorableRooms(socket) : undefined;
-    pending.hidden = true;
-    // Leaving rooms is not enough: `server.emit` reaches every id the adapter knows.
-    socket.nsp.adapter.delAll(socket.id);
-    if (this.options.handshake) {
-      this.reauthenticateRecovered(socket, pending).catch((error: unknown) => this.logUnexpected(error));
-    } else if (this.options.timeout > 0) {
-      pending.authenticationTimer = setTimeout(this.onAuthenticationTimeout, this.options.timeout, socket).unref();
+    // On success the attempt stays open until `connection` (startSession), so a revocation in between reaches it.
+    this.authenticate(socket, session, this.readHandshakeToken, false).then(
+      () => next(),
+      (error: unknown) => {
+        this.endAttempt(session);
+        this.discardRestoredState(socket, session);
+        next(this.toUnauthorizedError(error));
+      },
+    );
+  }
+
+  private startSession(socket: Socket): void {
+    try {
+      socket.on(JwtSocketEvent.AUTHENTICATE, this.onAuthenticateMessage);
+      socket.once('disconnect', this.onDisconnect);
+      const session = sessionOf(socket) ?? this.beginSession(socket);
+      if (session.authenticated) {
+        const attempt = session.attempt;
+        this.endAttempt(session);
+        if (attempt?.revoked) this.close(socket, session, new UnauthorizedError(JwtSocketErrorCode.TOKEN_REVOKED));
+        else this.activate(socket, session);
+        return;
+      }
+      if (this.options.handshake) {
+        // A socket restored by connection-state recovery that skipped the middleware.
+        void this.reauthenticateRecovered(socket, session);
+      } else if (this.options.timeout > 0) {
+        session.authenticationTimer = setTimeout(this.onAuthenticationTimeout, this.options.timeout, socket).unref();
+      }
+    } catch (error) {
+      this.refuseAfterFailure(socket, error);
     }
   }
 
   private async reauthenticateRecovered(socket: Socket, session: JwtSocketSession): Promise<void> {
     try {
-      await this.authenticateHandshake(socket, session);
+      await this.authenticate(socket, session, this.readHandshakeToken, false);
     } catch (error) {
-      this.sendUnauthorizedAndDisconnect(socket, this.toUnauthorizedError(error));
+      this.close(socket, session, this.toUnauthorizedError(error));
       return;
+    } finally {
+      this.endAttempt(session);
     }
-    if (socket.connected) this.activate(socket, session);
+    if (socket.connected) this.activateSafely(socket, session);
   }
 
-  private async authenticateHandshake(socket: Socket, session: JwtSocketSession): Promise<void> {
-    const verified = await this.authenticator.verify(
-      extractHandshakeToken(socket.handshake, this.options.tokenFromQuery),
-      socket.handshake,
-    );
-    const user = await this.runHook(socket, verified, false);
-    this.applyVerified(socket, session, verified, user);
-  }
-
-  private async handleAuthenticate(socket: Socket, payload: unknown): Promise<void> {
+  private async handleAuthenticate(socket: Socket, payload: unknown, ack: Ack | undefined): Promise<void> {
     const session = sessionOf(socket);
     if (!session || socket.disconnected) return;
+    if (session.closing) return answerAck(ack, session.closing);
     if (session.verifying) {
-      emitToSocket(
-        socket,
-        JwtSocketEvent.UNAUTHORIZED,
-        new UnauthorizedError(JwtSocketErrorCode.AUTHENTICATION_IN_PROGRESS).toJSON(),
-      );
+      const inProgress = new UnauthorizedError(JwtSocketErrorCode.AUTHENTICATION_IN_PROGRESS);
+      answerAck(ack, inProgress);
+      emitToSocket(socket, JwtSocketEvent.UNAUTHORIZED, inProgress.toJSON());
       return;
     }
     const isRefresh = session.authenticated;
+    // A valid-looking `authenticate` arrived in time: its verification decides, not the timeout.
+    if (!isRefresh) clearTimeout(session.authenticationTimer);
+    try {
+      await this.authenticate(socket, session, () => tokenOfAuthenticatePayload(payload), isRefresh);
+    } catch (error) {
+      this.refuseAuthenticate(socket, session, this.toUnauthorizedError(error), isRefresh, ack);
+      return;
+    } finally {
+      this.endAttempt(session);
+    }
+    if (socket.disconnected) return;
+    if (isRefresh) {
+      this.moveIdentityRooms(socket, session);
+      this.armExpiry(socket, session);
+    } else if (!this.activateSafely(socket, session)) {
+      return answerAck(ack, session.closing);
+    }
+    answerAck(ack, undefined);
+    socket.emit(JwtSocketEvent.AUTHENTICATED);
+  }
+
+  private refuseAuthenticate(
+    socket: Socket,
+    session: JwtSocketSession,
+    error: UnauthorizedError,
+    isRefresh: boolean,
+    ack: Ack | undefined,
+  ): void {
+    if (socket.disconnected) return;
+    if (session.closing) return answerAck(ack, session.closing);
+    // The answer first: it must reach the client before the disconnect that may follow.
+    answerAck(ack, error);
+    if (!isRefresh || this.options.disconnectOnRefreshFailure) this.close(socket, session, error);
+    else socket.emit(JwtSocketEvent.UNAUTHORIZED, error.toJSON());
+  }
+
+  /**
+   * One authentication: verify, check it is still wanted and names the right identity, run the
+   * hook, apply. A revocation of its subject or token id while it awaits (key lookup,
+   * RevocationCheck, hook) fails it with `token_revoked`. The caller ends the attempt.
+   */
+  private async authenticate(
+    socket: Socket,
+    session: JwtSocketSession,
+    readToken: (socket: Socket) => unknown,
+    isRefresh: boolean,
+  ): Promise<void> {
+    const attempt = this.inFlight.begin(socket);
+    session.attempt = attempt;
     session.verifying = true;
     try {
-      const verified = await this.authenticator.verify(tokenOfAuthenticatePayload(payload), socket.handshake);
+      const verified = await this.authenticator.verify(readToken(socket), socket.handshake, (payload) =>
+        this.inFlight.identify(attempt, payload),
+      );
+      this.assertStillWanted(session);
       if (isRefresh) this.assertSameSubject(session, verified);
+      else this.assertRestoredIdentity(session, verified);
       const user = await this.runHook(socket, verified, isRefresh);
-      if (socket.disconnected) return;
-      const previousClaims = session.claims;
+      this.assertStillWanted(session);
       this.applyVerified(socket, session, verified, user);
-      if (isRefresh) {
-        this.moveIdentityRooms(socket, previousClaims);
-        this.armExpiry(socket, session);
-      } else {
-        clearTimeout(session.authenticationTimer);
-        this.activate(socket, session);
-      }
-      socket.emit(JwtSocketEvent.AUTHENTICATED);
-    } catch (error) {
-      if (socket.disconnected) return;
-      const unauthorized = this.toUnauthorizedError(error);
-      if (!isRefresh) {
-        this.sendUnauthorizedAndDisconnect(socket, unauthorized);
-      } else if (this.options.disconnectOnRefreshFailure) {
-        this.withdraw(socket);
-        this.sendUnauthorizedAndDisconnect(socket, unauthorized);
-      } else {
-        socket.emit(JwtSocketEvent.UNAUTHORIZED, unauthorized.toJSON());
-      }
     } finally {
       session.verifying = false;
     }
   }
 
+  private assertStillWanted(session: JwtSocketSession): void {
+    if (session.closing) throw session.closing;
+    if (session.attempt?.revoked) throw new UnauthorizedError(JwtSocketErrorCode.TOKEN_REVOKED);
+  }
+
+  private endAttempt(session: JwtSocketSession): void {
+    if (!session.attempt) return;
+    this.inFlight.end(session.attempt);
+    session.attempt = undefined;
+  }
+
   private assertSameSubject(session: JwtSocketSession, verified: VerifiedToken): void {
     if (!this.options.allowSubjectChange && verified.claims.sub !== session.claims?.sub) {
       throw new UnauthorizedError(JwtSocketErrorCode.SUBJECT_MISMATCH);
+    }
+  }
+
+  /** A recovered session is handed back only to a token of the identity it belonged to. */
+  private assertRestoredIdentity(session: JwtSocketSession, verified: VerifiedToken): void {
+    if (session.restored && !isSameIdentity(session.restored, verified.claims)) {
+      throw new UnauthorizedError(
+        JwtSocketErrorCode.SUBJECT_MISMATCH,
+        'The token names another subject than the session it recovers',
+      );
     }
   }
 
@@ -260,9 +369,14 @@ export class JwtSocketSessions {
     session.claims = verified.claims;
     session.expiresAt = options.expiredTokenAction === 'ignore' ? undefined : verified.expiresAt;
     session.authenticated = true;
-    socket.data ??= {};
+    session.restored = undefined;
+    if (typeof socket.data !== 'object' || socket.data === null) socket.data = {};
     socket.data[options.decodedPropertyName] = verified.claims;
-    if (user !== undefined) socket.data[options.userPropertyName] = user;
+    // The hook speaks for every authentication: no answer removes the previous one's user.
+    if (options.onAuthenticated) {
+      if (user === undefined) delete socket.data[options.userPropertyName];
+      else socket.data[options.userPropertyName] = user;
+    }
     if (options.encodedPropertyName)
       (socket as unknown as Record<string, unknown>)[options.encodedPropertyName] = verified.token;
     if (options.stripHandshakeToken) stripTokenFromHandshake(socket.handshake);
@@ -270,23 +384,38 @@ export class JwtSocketSessions {
 
   /** A connected, authenticated socket: visible to broadcasts, in its identity rooms, with its expiry armed. */
   private activate(socket: Socket, session: JwtSocketSession): void {
-    if (session.hidden) {
-      session.hidden = false;
-      socket.join([socket.id, ...(session.roomsToRestore ?? [])]);
-      session.roomsToRestore = undefined;
-    }
-    socket.join(identityRooms(session.claims));
+    reveal(socket, session);
+    void socket.join(identityRooms(session.claims));
     this.armExpiry(socket, session);
     deliverWithheldPackets(socket);
     const deferred = session.deferred;
     session.deferred = undefined;
-    deferred?.forEach((callback) => callback(socket));
+    deferred?.forEach((callback) => this.runGatewayCallback(socket, session, callback));
   }
 
-  private moveIdentityRooms(socket: Socket, previousClaims: JwtSocketSession['claims']): void {
-    const next = identityRooms(sessionOf(socket)?.claims);
-    for (const room of identityRooms(previousClaims)) if (!next.includes(room)) socket.leave(room);
-    socket.join(next);
+  /** `activate`, refusing the socket if anything in it throws. False when the socket was refused. */
+  private activateSafely(socket: Socket, session: JwtSocketSession): boolean {
+    try {
+      this.activate(socket, session);
+    } catch (error) {
+      this.refuseAfterFailure(socket, error);
+    }
+    return !session.closing;
+  }
+
+  private runGatewayCallback(socket: Socket, session: JwtSocketSession, callback: ConnectionCallback): void {
+    if (session.closing || socket.disconnected) return;
+    try {
+      callback(socket);
+    } catch (error) {
+      this.refuseAfterFailure(socket, error);
+    }
+  }
+
+  private moveIdentityRooms(socket: Socket, session: JwtSocketSession): void {
+    const next = identityRooms(session.claims);
+    for (const room of socket.rooms) if (isIdentityRoom(room) && !next.includes(room)) void socket.leave(room);
+    void socket.join(next);
   }
 
   /** How many open sockets have an expiry scheduled (at most one each). */
@@ -314,23 +443,50 @@ export class JwtSocketSessions {
       this.armExpiry(socket, session);
       return;
     }
-    this.withdraw(socket);
-    this.sendUnauthorizedAndDisconnect(socket, new UnauthorizedError(JwtSocketErrorCode.TOKEN_EXPIRED));
+    this.close(socket, session, new UnauthorizedError(JwtSocketErrorCode.TOKEN_EXPIRED));
   }
 
-  private refuse(socket: Socket, code: JwtSocketErrorCode): void {
-    if (sessionOf(socket)?.authenticated) return;
-    this.sendUnauthorizedAndDisconnect(socket, new UnauthorizedError(code));
-  }
-
-  /** Takes access away at once: no handler, no broadcast, while `unauthorized` waits for its ack. */
-  private withdraw(socket: Socket): void {
+  private refusePending(socket: Socket, code: JwtSocketErrorCode): void {
     const session = sessionOf(socket);
-    if (!session) return;
+    if (session && !session.authenticated && !session.verifying)
+      this.close(socket, session, new UnauthorizedError(code));
+  }
+
+  /** A throw in the connection path (an app callback, a broken adapter) refuses the socket; the process keeps serving. */
+  private refuseAfterFailure(socket: Socket, error: unknown): void {
+    const unauthorized = this.toUnauthorizedError(error);
+    const session = sessionOf(socket);
+    try {
+      if (session) this.close(socket, session, unauthorized);
+      else socket.disconnect();
+    } catch (secondError) {
+      this.logUnexpected(secondError);
+    }
+  }
+
+  /**
+   * Refuses a socket for good: access withdrawn and hidden at once (no handler, no broadcast, no
+   * second authentication), then `unauthorized` and the disconnect.
+   */
+  private close(socket: Socket, session: JwtSocketSession, error: UnauthorizedError): void {
+    if (session.closing) return;
+    session.closing = error;
     session.authenticated = false;
-    session.hidden = true;
+    session.deferred = undefined;
+    clearTimeout(session.authenticationTimer);
     this.disarmExpiry(socket, session);
-    socket.nsp.adapter.delAll(socket.id);
+    this.discardRestoredState(socket, session);
+    forgetPendingRooms(session);
+    hide(socket, session, false);
+    this.sendUnauthorizedAndDisconnect(socket, error);
+  }
+
+  /** A recovered session that was not handed back: its data, rooms and missed packets go. */
+  private discardRestoredState(socket: Socket, session: JwtSocketSession): void {
+    if (!session.restored) return;
+    session.restored = undefined;
+    forgetPendingRooms(session);
+    socket.data = {};
   }
 
   /** The seed protocol: `unauthorized` then a disconnect, at once or after the client's ack / `callback` ms. */
@@ -356,6 +512,7 @@ export class JwtSocketSessions {
     if (!session) return;
     this.disarmExpiry(socket, session);
     clearTimeout(session.authenticationTimer);
+    this.endAttempt(session);
     session.deferred = undefined;
   }
 
@@ -368,6 +525,12 @@ export class JwtSocketSessions {
   private logUnexpected(error: unknown): void {
     this.logger.error(`Unexpected authentication failure: ${describeError(error)}`);
   }
+}
+
+/** Answers an `authenticate` ack: `{ status: 'ok' }`, or the refusal with `status: 'error'`. */
+function answerAck(ack: Ack | undefined, error: UnauthorizedError | undefined): void {
+  if (!ack) return;
+  ack(error ? { status: 'error', ...error.toJSON() } : AUTHENTICATED_ANSWER);
 }
 
 function tokenOfAuthenticatePayload(payload: unknown): unknown {

@@ -106,18 +106,23 @@ describe('event mode (handshake: false)', () => {
       await expectServedAfterwards(server);
     });
 
-    it('drops events sent before authentication: no handler runs, the ack is never answered', async () => {
+    it('drops events sent before authentication: no handler runs, the ack is answered with credentials_required', async () => {
       const socket = await connected(connectClient(server.url));
-      let earlyAckAnswered = false;
-      socket.emit('ping', () => {
-        earlyAckAnswered = true;
+      let earlyAnswer: unknown;
+      socket.emit('ping', (answer: unknown) => {
+        earlyAnswer = answer;
       });
       await authenticate(socket, { token: signToken() });
       // The server read `ping` before `authenticate` (packets are ordered), so it was dropped, not queued.
       expect(server.log.count('ping')).toBe(0);
       expect(await emitWithAck(socket, 'ping')).toBe('pong');
       expect(server.log.count('ping')).toBe(1);
-      expect(earlyAckAnswered).toBe(false);
+      // The early ack is answered with the refusal, so a client never waits forever.
+      expect(earlyAnswer).toEqual({
+        status: 'error',
+        message: expect.any(String),
+        data: { type: 'UnauthorizedError', code: 'credentials_required', message: expect.any(String) },
+      });
     });
 
     it('hides an unauthenticated socket from server-wide and room broadcasts until it authenticates', async () => {
