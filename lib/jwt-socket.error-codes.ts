@@ -33,6 +33,8 @@ export const JwtSocketErrorCode = {
   UNKNOWN_KID: 'unknown_kid',
   /** With `issuers`: the token's `iss` is not in the allow-list. */
   UNTRUSTED_ISSUER: 'untrusted_issuer',
+  /** The server cannot authenticate this socket: it was set up without `JwtSocketIoAdapter`. Not the token's fault. */
+  AUTHENTICATION_UNAVAILABLE: 'authentication_unavailable',
 } as const;
 
 export type JwtSocketErrorCode = (typeof JwtSocketErrorCode)[keyof typeof JwtSocketErrorCode];
@@ -53,4 +55,5 @@ export const JWT_SOCKET_ERROR_MESSAGES: Readonly<Record<JwtSocketErrorCode, stri
   jwks_unavailable: 'The signing keys of the token issuer are unavailable',
   unknown_kid: 'The token key id (kid) is unknown',
   untrusted_issuer: 'The token issuer is not trusted',
+  authentication_unavailable: 'The server cannot authenticate sockets right now',
 };

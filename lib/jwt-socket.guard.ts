@@ -1,4 +1,4 @@
-import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { WsException } from '@nestjs/websockets';
 import type { Socket } from 'socket.io';
 import { UnauthorizedError } from './jwt-socket.error';
@@ -10,6 +10,9 @@ import { sessionOf } from './jwt-socket.session';
  * compares the stored `exp` and never re-checks the signature. Outside a ws context it stays out
  * of the way (Nest 12 applies `APP_GUARD` to gateways and HTTP alike).
  */
+/** Logged once per process: the guard meets every event of such a socket. */
+let reportedMissingAdapter = false;
+
 @Injectable()
 export class JwtSocketGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
@@ -25,12 +28,25 @@ export class JwtSocketGuard implements CanActivate {
   /** Why `socket` may not reach the handler, or undefined. Override to add checks. */
   protected findRejection(socket: Socket): UnauthorizedError | undefined {
     const session = sessionOf(socket);
-    if (session?.closing) return session.closing;
+    if (!session) return this.missingAdapterRejection(socket);
+    if (session.closing) return session.closing;
     if (!session?.authenticated) return new UnauthorizedError(JwtSocketErrorCode.CREDENTIALS_REQUIRED);
     if (session.expiresAt !== undefined && Date.now() >= session.expiresAt) {
       return new UnauthorizedError(JwtSocketErrorCode.TOKEN_EXPIRED);
     }
     return undefined;
+  }
+
+  /** A socket the library never saw: the app runs without JwtSocketIoAdapter. The client is not to blame. */
+  private missingAdapterRejection(socket: Socket): UnauthorizedError {
+    if (!reportedMissingAdapter) {
+      reportedMissingAdapter = true;
+      new Logger('JwtSocketGuard').error(
+        `A socket on namespace ${socket.nsp?.name ?? '?'} was not authenticated by JwtSocketIoAdapter: add ` +
+          '`app.useWebSocketAdapter(new JwtSocketIoAdapter(app))` in main.ts. Every guarded event is refused.',
+      );
+    }
+    return new UnauthorizedError(JwtSocketErrorCode.AUTHENTICATION_UNAVAILABLE);
   }
 
   /** Nest never answers the ack of an event a guard refused; a waiting client would hang. */

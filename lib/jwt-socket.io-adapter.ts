@@ -50,7 +50,8 @@ export class JwtSocketIoAdapter extends IoAdapter {
         this.sessions = this.app.get(JwtSocketSessions, { strict: false });
       } catch {
         throw new Error(
-          'JwtSocketIoAdapter: JwtSocketModule is not imported. Add JwtSocketModule.forRoot(...) to your application module.',
+          'JwtSocketIoAdapter: JwtSocketModule is not imported. Add JwtSocketModule.forRoot({ ... }) or ' +
+            'JwtSocketModule.forRootAsync({ ... }) to the imports of your application module.',
         );
       }
     }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { JwtSocketAdapterCheck } from './jwt-socket.adapter-check';
 import { JwtSocketAuthenticator } from './jwt-socket.authenticator';
 import { JWT_SOCKET_RESOLVED_OPTIONS } from './jwt-socket.constants';
 import { JwtSocketGuard } from './jwt-socket.guard';
@@ -18,6 +19,7 @@ import { JwtSocketSessions } from './jwt-socket.sessions';
     JwtSocketSessions,
     JwtSocketGuard,
     JwtSocketRevoker,
+    JwtSocketAdapterCheck,
   ],
   exports: [
     JWT_SOCKET_MODULE_OPTIONS,
