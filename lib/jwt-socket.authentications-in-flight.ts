@@ -10,6 +10,13 @@ export interface AuthenticationAttempt {
   tokenId?: string;
   /** A revocation of this subject or token id arrived while the attempt ran: it must end refused. */
   revoked: boolean;
+  /** The registry it runs in, so whoever sees the socket go can end it. */
+  readonly runningIn: Set<AuthenticationAttempt>;
+}
+
+/** Ends an attempt (idempotent): it settled, or its socket is gone. */
+export function endAttempt(attempt: AuthenticationAttempt): void {
+  attempt.runningIn.delete(attempt);
 }
 
 /** How many attempts begin between two sweeps of those whose client left mid-handshake. */
@@ -26,7 +33,7 @@ export class AuthenticationsInFlight {
 
   begin(socket: Socket): AuthenticationAttempt {
     if (++this.beginsSincePrune >= PRUNE_EVERY) this.pruneAbandoned();
-    const attempt: AuthenticationAttempt = { socket, revoked: false };
+    const attempt: AuthenticationAttempt = { socket, revoked: false, runningIn: this.attempts };
     this.attempts.add(attempt);
     return attempt;
   }
@@ -35,10 +42,6 @@ export class AuthenticationsInFlight {
   identify(attempt: AuthenticationAttempt, claims: JwtPayload): void {
     attempt.subject = identityClaim(claims.sub);
     attempt.tokenId = identityClaim(claims.jti);
-  }
-
-  end(attempt: AuthenticationAttempt): void {
-    this.attempts.delete(attempt);
   }
 
   /** Marks the attempts of `subject` / `tokenId` revoked and returns their sockets. */
@@ -60,8 +63,8 @@ export class AuthenticationsInFlight {
   }
 
   /**
-   * A client that leaves between a handshake that passed and the `connection` that would end its
-   * attempt gets no event at all: its attempt is swept here instead.
+   * socket.io cleans up a socket refused or abandoned before CONNECT (which ends its attempt, see
+   * the hidden socket's `leaveAll`) only once the middleware chain answers; a sweep is the backstop.
    */
   private pruneAbandoned(): void {
     this.beginsSincePrune = 0;

@@ -87,3 +87,43 @@ describe('resolveJwtSocketOptions', () => {
     expect(() => resolveJwtSocketOptions({ secret: 's', ...options })).toThrow(message);
   });
 });
+
+/** Issue 9, hole 8: an empty requirement reaches jsonwebtoken as "no requirement" and would accept any claim. */
+describe('resolveJwtSocketOptions: claim requirements and maxAge that would check nothing', () => {
+  it.each<[string, Partial<JwtSocketModuleOptions>, string]>([
+    ["audience: ''", { audience: '' }, '`audience`'],
+    ['audience: []', { audience: [] }, '`audience`'],
+    ["audience: ['']", { audience: [''] }, '`audience`'],
+    ["audience: ['chat', '']", { audience: ['chat', ''] }, '`audience`'],
+    ["issuer: ''", { issuer: '' }, '`issuer`'],
+    ['issuer: []', { issuer: [] }, '`issuer`'],
+    ["issuer: ['']", { issuer: [''] }, '`issuer`'],
+    ["subject: ''", { subject: '' }, '`subject`'],
+    ['maxAge: 0', { maxAge: 0 }, '`maxAge`'],
+    ['maxAge: -1', { maxAge: -1 }, '`maxAge`'],
+    ['maxAge: NaN', { maxAge: Number.NaN }, '`maxAge`'],
+    ["maxAge: 'soon'", { maxAge: 'soon' }, '`maxAge`'],
+    ["maxAge: ''", { maxAge: '' }, '`maxAge`'],
+  ])('refuses %s, naming the option', (_label, options, name) => {
+    expect(() => resolveJwtSocketOptions({ secret: 's', ...options })).toThrow(name);
+  });
+
+  it.each<[string | number, number]>([
+    ['2h', 7200],
+    [60, 60],
+  ])('accepts maxAge %p (%p seconds)', (maxAge, seconds) => {
+    const resolved = resolveJwtSocketOptions({ secret: 's', maxAge });
+    expect(resolved.maxAge).toBe(maxAge);
+    expect(resolved.maxAgeSeconds).toBe(seconds);
+  });
+
+  it('accepts non-empty audiences (strings and RegExps), issuers and subject', () => {
+    const options: JwtSocketModuleOptions = {
+      secret: 's',
+      audience: ['chat', /^api:/],
+      issuer: ['a'],
+      subject: 'alice',
+    };
+    expect(resolveJwtSocketOptions(options)).toMatchObject(options);
+  });
+});

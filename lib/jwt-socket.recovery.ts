@@ -18,19 +18,6 @@ export interface RestoringAdapter {
 type DataWithWithheldPackets = { [WITHHELD_PACKETS]?: unknown[][] };
 
 /**
- * `socket.emit` that also reaches a hidden socket: with connectionStateRecovery, socket.io sends
- * `socket.emit` through the adapter to the socket's own room, which a hidden socket has left.
- */
-export function emitToSocket(socket: Socket, event: string, ...args: unknown[]): void {
-  const hidden = !socket.rooms.has(socket.id);
-  // The adapter directly: a hidden socket's own `join` only remembers rooms for later.
-  if (hidden) void socket.nsp.adapter.addAll(socket.id, new Set([socket.id]));
-  socket.emit(event, ...args);
-  // Synchronous with socket.io's adapters: no broadcast can reach the socket in between.
-  if (hidden) socket.nsp.adapter.delAll(socket.id);
-}
-
-/**
  * socket.io writes the packets a recovered socket missed from its constructor, before middleware
  * and `connection` listeners run: a revoked or expired token would receive them. They wait in
  * `socket.data` under a symbol (never serialized) until the socket passes its re-check.
@@ -68,12 +55,14 @@ export function restoredIdentityOf(data: unknown, decodedPropertyName: string): 
     typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[decodedPropertyName] : undefined;
   if (typeof claims !== 'object' || claims === null) return undefined;
   const { sub, iss } = claims as JwtPayload;
-  return { subject: identityClaim(sub), issuer: typeof iss === 'string' ? iss : undefined };
+  const subject = identityClaim(sub);
+  // A session of a token without `sub` names nobody: it can be handed to no one.
+  if (subject === undefined) return undefined;
+  return { subject, issuer: typeof iss === 'string' ? iss : undefined };
 }
 
-/** The same subject, and the same issuer where the restored claims named one. */
+/** The same subject and the same issuer (both absent counts as the same). */
 export function isSameIdentity(restored: RestoredIdentity, claims: JwtPayload): boolean {
-  return (
-    identityClaim(claims.sub) === restored.subject && (restored.issuer === undefined || claims.iss === restored.issuer)
-  );
+  const issuer = typeof claims.iss === 'string' ? claims.iss : undefined;
+  return identityClaim(claims.sub) === restored.subject && issuer === restored.issuer;
 }

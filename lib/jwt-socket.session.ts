@@ -7,7 +7,7 @@ const SESSION = Symbol('nestjs-socketio-jwt:session');
 
 /** Who a session restored by connection-state recovery belonged to. */
 export interface RestoredIdentity {
-  subject?: string;
+  subject: string;
   issuer?: string;
 }
 
@@ -26,6 +26,8 @@ export interface JwtSocketSession {
   verifying: boolean;
   /** The running authentication; a handshake's stays until `connection`, so a revocation in between reaches it. */
   attempt?: AuthenticationAttempt;
+  /** The ack of the `authenticate` being verified, answered once with its outcome. */
+  pendingAck?: (answer: object) => void;
   /** Refused: `unauthorized` was sent and the disconnect follows. Nothing brings the socket back. */
   closing?: UnauthorizedError;
   /** Out of every adapter room, so no broadcast reaches it (pending or closing). */

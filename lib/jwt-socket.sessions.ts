@@ -1,17 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Namespace, Server, Socket } from 'socket.io';
 import { JwtSocketAuthenticator, type VerifiedToken } from './jwt-socket.authenticator';
-import { AuthenticationsInFlight } from './jwt-socket.authentications-in-flight';
+import { AuthenticationsInFlight, endAttempt } from './jwt-socket.authentications-in-flight';
 import { JWT_SOCKET_RESOLVED_OPTIONS } from './jwt-socket.constants';
 import { UnauthorizedError } from './jwt-socket.error';
 import { JwtSocketErrorCode } from './jwt-socket.error-codes';
 import { JwtSocketEvent } from './jwt-socket.events';
 import { ExpirySchedule } from './jwt-socket.expiry-schedule';
-import { identityRooms, isIdentityRoom } from './jwt-socket.identity-rooms';
+import { identityClaim, identityRooms, isIdentityRoom } from './jwt-socket.identity-rooms';
 import type { ResolvedJwtSocketOptions } from './jwt-socket.options';
 import {
   deliverWithheldPackets,
-  emitToSocket,
   isSameIdentity,
   restoredIdentityOf,
   withholdMissedPackets,
@@ -20,13 +19,12 @@ import {
 import { createSession, sessionOf, type JwtSocketSession } from './jwt-socket.session';
 import { describeError, withTimeout } from './jwt-socket.timeout';
 import { extractHandshakeToken, stripTokenFromHandshake } from './jwt-socket.token-extractor';
-import { forgetPendingRooms, hide, reveal } from './jwt-socket.visibility';
+import { emitDirectly, namespacesOf, useFirst } from './jwt-socket.socket-internals';
+import { forgetPendingRooms, hide, keepPendingRoomsForRecovery, reveal } from './jwt-socket.visibility';
 
 type Middleware = (socket: Socket, next: (error?: Error) => void) => void;
 type ConnectionCallback = (socket: Socket) => void;
 type Ack = (answer: object) => void;
-type ServerInternals = Server & { _nsps: Map<string, Namespace> };
-type NamespaceInternals = { _fns: Middleware[] };
 
 const AUTHENTICATED_ANSWER = Object.freeze({ status: 'ok' });
 
@@ -83,7 +81,7 @@ export class JwtSocketSessions {
   protectServer(server: Server): void {
     if (this.servers.has(server)) return;
     this.servers.add(server);
-    for (const namespace of (server as ServerInternals)._nsps.values()) this.protectNamespace(namespace);
+    for (const namespace of namespacesOf(server)) this.protectNamespace(namespace);
     server.on('new_namespace', (namespace: Namespace) => this.protectNamespace(namespace));
     this.serverListeners.forEach((listener) => listener(server));
   }
@@ -111,7 +109,7 @@ export class JwtSocketSessions {
     }
     // A createIOServer override may have replaced the adapters since (`server.adapter(...)`).
     const server = isNamespace(namespace) ? namespace.server : (serverOrNamespace as Server);
-    for (const each of (server as ServerInternals)._nsps.values()) this.guardRecovery(each);
+    for (const each of namespacesOf(server)) this.guardRecovery(each);
   }
 
   protectNamespace(namespace: Namespace): void {
@@ -120,7 +118,7 @@ export class JwtSocketSessions {
     this.protectedNamespaces.add(namespace);
     // First, even before middleware a ParentNamespace copied to its child: no app middleware sees
     // (or joins to a room) a socket the library has not hidden.
-    (namespace as unknown as NamespaceInternals)._fns.unshift(this.middleware);
+    useFirst(namespace, this.middleware);
     // Our listener must run before any gateway's, including those a ParentNamespace copied to a child.
     (namespace as unknown as NodeJS.EventEmitter).prependListener('connection', this.onConnection);
   }
@@ -165,7 +163,7 @@ export class JwtSocketSessions {
   /** Every namespace this node protects, on every server the adapter created. */
   *protectedNamespacesOfServers(): Iterable<Namespace> {
     for (const server of this.servers) {
-      for (const namespace of (server as ServerInternals)._nsps.values()) {
+      for (const namespace of namespacesOf(server)) {
         if (this.protectedNamespaces.has(namespace)) yield namespace;
       }
     }
@@ -184,6 +182,7 @@ export class JwtSocketSessions {
     if (socket.recovered && !restored) socket.data = {};
     session.restored = restored;
     hide(socket, session, restored !== undefined);
+    if (restored) socket.once('disconnecting', keepPendingRoomsForRecovery);
     return session;
   }
 
@@ -248,16 +247,18 @@ export class JwtSocketSessions {
     if (session.verifying) {
       const inProgress = new UnauthorizedError(JwtSocketErrorCode.AUTHENTICATION_IN_PROGRESS);
       answerAck(ack, inProgress);
-      emitToSocket(socket, JwtSocketEvent.UNAUTHORIZED, inProgress.toJSON());
+      emitDirectly(socket, JwtSocketEvent.UNAUTHORIZED, [inProgress.toJSON()]);
       return;
     }
     const isRefresh = session.authenticated;
     // A valid-looking `authenticate` arrived in time: its verification decides, not the timeout.
     if (!isRefresh) clearTimeout(session.authenticationTimer);
+    // Kept on the session: a `close` meanwhile (revocation, expiry) answers it before the disconnect.
+    session.pendingAck = ack;
     try {
       await this.authenticate(socket, session, () => tokenOfAuthenticatePayload(payload), isRefresh);
     } catch (error) {
-      this.refuseAuthenticate(socket, session, this.toUnauthorizedError(error), isRefresh, ack);
+      this.refuseAuthenticate(socket, session, this.toUnauthorizedError(error), isRefresh);
       return;
     } finally {
       this.endAttempt(session);
@@ -267,9 +268,9 @@ export class JwtSocketSessions {
       this.moveIdentityRooms(socket, session);
       this.armExpiry(socket, session);
     } else if (!this.activateSafely(socket, session)) {
-      return answerAck(ack, session.closing);
+      return;
     }
-    answerAck(ack, undefined);
+    answerAck(takePendingAck(session), undefined);
     socket.emit(JwtSocketEvent.AUTHENTICATED);
   }
 
@@ -278,12 +279,10 @@ export class JwtSocketSessions {
     session: JwtSocketSession,
     error: UnauthorizedError,
     isRefresh: boolean,
-    ack: Ack | undefined,
   ): void {
-    if (socket.disconnected) return;
-    if (session.closing) return answerAck(ack, session.closing);
+    if (socket.disconnected || session.closing) return;
     // The answer first: it must reach the client before the disconnect that may follow.
-    answerAck(ack, error);
+    answerAck(takePendingAck(session), error);
     if (!isRefresh || this.options.disconnectOnRefreshFailure) this.close(socket, session, error);
     else socket.emit(JwtSocketEvent.UNAUTHORIZED, error.toJSON());
   }
@@ -324,12 +323,15 @@ export class JwtSocketSessions {
 
   private endAttempt(session: JwtSocketSession): void {
     if (!session.attempt) return;
-    this.inFlight.end(session.attempt);
+    endAttempt(session.attempt);
     session.attempt = undefined;
   }
 
+  /** A token without `sub` names nobody: it cannot prove it is the same subject. */
   private assertSameSubject(session: JwtSocketSession, verified: VerifiedToken): void {
-    if (!this.options.allowSubjectChange && verified.claims.sub !== session.claims?.sub) {
+    if (this.options.allowSubjectChange) return;
+    const subject = identityClaim(verified.claims.sub);
+    if (subject === undefined || subject !== identityClaim(session.claims?.sub)) {
       throw new UnauthorizedError(JwtSocketErrorCode.SUBJECT_MISMATCH);
     }
   }
@@ -472,6 +474,8 @@ export class JwtSocketSessions {
     if (session.closing) return;
     session.closing = error;
     session.authenticated = false;
+    // An `authenticate` still running learns the outcome before the disconnect.
+    answerAck(takePendingAck(session), error);
     session.deferred = undefined;
     clearTimeout(session.authenticationTimer);
     this.disarmExpiry(socket, session);
@@ -494,7 +498,7 @@ export class JwtSocketSessions {
     if (socket.disconnected) return;
     const wait = this.options.callback;
     if (wait === false) {
-      emitToSocket(socket, JwtSocketEvent.UNAUTHORIZED, error.toJSON());
+      emitDirectly(socket, JwtSocketEvent.UNAUTHORIZED, [error.toJSON()]);
       socket.disconnect();
       return;
     }
@@ -504,7 +508,7 @@ export class JwtSocketSessions {
       socket.disconnect();
     };
     timer = setTimeout(disconnect, wait).unref();
-    emitToSocket(socket, JwtSocketEvent.UNAUTHORIZED, error.toJSON(), disconnect);
+    emitDirectly(socket, JwtSocketEvent.UNAUTHORIZED, [error.toJSON()], disconnect);
   }
 
   private endSession(socket: Socket): void {
@@ -525,6 +529,12 @@ export class JwtSocketSessions {
   private logUnexpected(error: unknown): void {
     this.logger.error(`Unexpected authentication failure: ${describeError(error)}`);
   }
+}
+
+function takePendingAck(session: JwtSocketSession): Ack | undefined {
+  const ack = session.pendingAck;
+  session.pendingAck = undefined;
+  return ack;
 }
 
 /** Answers an `authenticate` ack: `{ status: 'ok' }`, or the refusal with `status: 'error'`. */

@@ -1,0 +1,85 @@
+import type { Namespace, Server, Socket } from 'socket.io';
+
+/**
+ * The one file that reads socket.io's internals (stable across socket.io 4). Everything else
+ * goes through these functions.
+ */
+
+type Middleware = (socket: Socket, next: (error?: Error) => void) => void;
+
+/** An incoming EVENT packet, as socket.io hands it to `Socket#onevent`. */
+export interface IncomingEventPacket {
+  data?: unknown[];
+  id?: number;
+}
+
+/** The `Socket` members a hidden socket replaces with its own (shared functions, `this` is the socket). */
+export interface OverridableSocketMembers {
+  join(this: Socket, rooms: string | string[]): unknown;
+  leave(this: Socket, room: string): unknown;
+  /** socket.io calls it from `_cleanup`, for a socket refused or abandoned before CONNECT too. */
+  leaveAll(this: Socket): void;
+  /** Hands an incoming event to `onAny` listeners, socket middleware and listeners. */
+  onevent(this: Socket, packet: IncomingEventPacket): void;
+}
+
+interface SocketInternals extends OverridableSocketMembers {
+  nsp: Namespace & { _ids: number };
+  ack(id: number): (...args: unknown[]) => void;
+  registerAckCallback(id: number, ack: (...args: unknown[]) => void): void;
+  notifyOutgoingListeners?(packet: object): void;
+  packet(packet: object): void;
+}
+
+const EVENT_PACKET = 2;
+
+export function namespacesOf(server: Server): Iterable<Namespace> {
+  return (server as unknown as { _nsps: Map<string, Namespace> })._nsps.values();
+}
+
+/** Runs `middleware` before every other middleware of the namespace, even those copied from a ParentNamespace. */
+export function useFirst(namespace: Namespace, middleware: Middleware): void {
+  (namespace as unknown as { _fns: Middleware[] })._fns.unshift(middleware);
+}
+
+export function overrideSocketMembers(socket: Socket, members: OverridableSocketMembers): void {
+  Object.assign(socket, members);
+}
+
+/** Puts the class's own members back (reassigned rather than deleted, so sockets keep one shape). */
+export function restoreSocketMembers(socket: Socket): void {
+  const prototype = Object.getPrototypeOf(socket) as OverridableSocketMembers;
+  const own = socket as unknown as OverridableSocketMembers;
+  own.join = prototype.join;
+  own.leave = prototype.leave;
+  own.leaveAll = prototype.leaveAll;
+  own.onevent = prototype.onevent;
+}
+
+export function classSocketMembers(socket: Socket): OverridableSocketMembers {
+  return Object.getPrototypeOf(socket) as OverridableSocketMembers;
+}
+
+/** Answers the ack of an incoming event that no listener will see. */
+export function answerIncomingAck(socket: Socket, packet: IncomingEventPacket, answer: object): void {
+  if (packet.id === undefined || packet.id === null) return;
+  (socket as unknown as SocketInternals).ack(packet.id)(answer);
+}
+
+/**
+ * `socket.emit` straight to the client, never through the adapter. With connectionStateRecovery,
+ * socket.io sends even `socket.emit` through `adapter.broadcast`: that skips a socket that left its
+ * own room, and cluster adapters (streams, sharded) deliver it only after a Redis round trip, when
+ * a refused socket is long disconnected. A refusal is not worth replaying on recovery anyway.
+ */
+export function emitDirectly(socket: Socket, event: string, args: unknown[], ack?: (...args: unknown[]) => void): void {
+  const internals = socket as unknown as SocketInternals;
+  const packet: { type: number; data: unknown[]; id?: number } = { type: EVENT_PACKET, data: [event, ...args] };
+  if (ack) {
+    const id = internals.nsp._ids++;
+    internals.registerAckCallback(id, ack);
+    packet.id = id;
+  }
+  internals.notifyOutgoingListeners?.(packet);
+  internals.packet(packet);
+}
