@@ -95,6 +95,7 @@ describe('resolveJwtSocketOptions: claim requirements and maxAge that would chec
     ['audience: []', { audience: [] }, '`audience`'],
     ["audience: ['']", { audience: [''] }, '`audience`'],
     ["audience: ['chat', '']", { audience: ['chat', ''] }, '`audience`'],
+    ["audience: new RegExp('')", { audience: new RegExp('') }, '`audience`'],
     ["issuer: ''", { issuer: '' }, '`issuer`'],
     ['issuer: []', { issuer: [] }, '`issuer`'],
     ["issuer: ['']", { issuer: [''] }, '`issuer`'],

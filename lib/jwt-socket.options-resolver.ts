@@ -64,7 +64,9 @@ function assertClaimRequirements(options: ResolvedJwtSocketOptions): void {
   const { audience, issuer, subject } = options;
   if (audience !== undefined) {
     const audiences = Array.isArray(audience) ? audience : [audience];
-    const usable = (each: unknown) => (typeof each === 'string' && each.length > 0) || each instanceof RegExp;
+    // `new RegExp('')` (an unset variable) matches every `aud` just as an empty string would.
+    const usable = (each: unknown) =>
+      (typeof each === 'string' && each.length > 0) || (each instanceof RegExp && each.source !== '(?:)');
     if (audiences.length === 0 || !audiences.every(usable)) {
       throw new Error(
         'JwtSocketModule: `audience` must be a non-empty string or RegExp, or a non-empty array of them (an empty value would accept any `aud`)',
@@ -86,7 +88,8 @@ function assertClaimRequirements(options: ResolvedJwtSocketOptions): void {
 
 /** `maxAge` as jsonwebtoken reads it: seconds, or a timespan such as `'2h'` (the `ms` package's syntax). */
 function maxAgeInSeconds(maxAge: unknown): number {
-  const milliseconds = typeof maxAge === 'string' ? parseTimespanMs(maxAge) : undefined;
+  // ms throws on an empty string rather than answering undefined.
+  const milliseconds = typeof maxAge === 'string' && maxAge.trim() !== '' ? parseTimespanMs(maxAge) : undefined;
   const value = typeof maxAge === 'number' ? maxAge : milliseconds === undefined ? undefined : milliseconds / 1000;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw new Error('JwtSocketModule: `maxAge` must be a positive number of seconds or a timespan such as "2h"');
