@@ -11,6 +11,11 @@ export interface RestoredIdentity {
   issuer?: string;
 }
 
+/** A restored session waiting for its re-check: whose it was, and its `socket.data`, kept off the socket until then. */
+export interface RestoredSession extends RestoredIdentity {
+  data: Record<string, unknown>;
+}
+
 /**
  * Per-socket authentication state. It lives on the socket object itself (not in `socket.data`),
  * so it never leaves the node and the raw token is not shipped by `fetchSockets()`.
@@ -35,7 +40,7 @@ export interface JwtSocketSession {
   /** Rooms asked for while hidden (restored by recovery, joined by app code): joined on activation. */
   pendingRooms?: Set<string>;
   /** Set for a socket restored by connection-state recovery until its first authentication. */
-  restored?: RestoredIdentity;
+  restored?: RestoredSession;
   token?: string;
   claims?: JwtPayload;
   /** Epoch ms (with clock tolerance) after which the socket loses access; undefined when not enforced. */

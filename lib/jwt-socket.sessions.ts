@@ -19,7 +19,7 @@ import {
 import { createSession, sessionOf, type JwtSocketSession } from './jwt-socket.session';
 import { describeError, withTimeout } from './jwt-socket.timeout';
 import { extractHandshakeToken, stripTokenFromHandshake } from './jwt-socket.token-extractor';
-import { emitDirectly, namespacesOf, useFirst } from './jwt-socket.socket-internals';
+import { emitDirectly, forgetRecoverySession, namespacesOf, useFirst } from './jwt-socket.socket-internals';
 import { forgetPendingRooms, hide, keepPendingRoomsForRecovery, reveal } from './jwt-socket.visibility';
 
 type Middleware = (socket: Socket, next: (error?: Error) => void) => void;
@@ -177,13 +177,26 @@ export class JwtSocketSessions {
   /** The library's first touch of a socket: a hidden, pending session (a recovered one remembers whose it was). */
   private beginSession(socket: Socket): JwtSocketSession {
     const session = createSession(socket);
-    const restored = socket.recovered ? restoredIdentityOf(socket.data, this.options.decodedPropertyName) : undefined;
-    // A restored session of no known identity is not handed to anyone: the socket starts afresh.
-    if (socket.recovered && !restored) socket.data = {};
-    session.restored = restored;
-    hide(socket, session, restored !== undefined);
-    if (restored) socket.once('disconnecting', keepPendingRoomsForRecovery);
+    if (socket.recovered) this.holdRestoredSession(socket, session);
+    hide(socket, session, session.restored !== undefined);
     return session;
+  }
+
+  /**
+   * A recovered socket's `socket.data` is kept off the socket until the re-check passes, so no app
+   * code (a connection listener, a middleware) sees it before. A restored session of no known
+   * identity is handed to no one: the socket starts afresh.
+   */
+  private holdRestoredSession(socket: Socket, session: JwtSocketSession): void {
+    const data = socket.data as Record<string, unknown>;
+    const identity = restoredIdentityOf(data, this.options.decodedPropertyName);
+    socket.data = {};
+    if (!identity) {
+      forgetRecoverySession(socket);
+      return;
+    }
+    session.restored = { ...identity, data };
+    socket.once('disconnecting', keepPendingRoomsForRecovery);
   }
 
   private authenticateHandshake(socket: Socket, next: (error?: Error) => void): void {
@@ -371,6 +384,8 @@ export class JwtSocketSessions {
     session.claims = verified.claims;
     session.expiresAt = options.expiredTokenAction === 'ignore' ? undefined : verified.expiresAt;
     session.authenticated = true;
+    // The re-check passed: the restored session's data comes back, under the new claims and user.
+    if (session.restored) socket.data = Object.assign(session.restored.data, socket.data);
     session.restored = undefined;
     if (typeof socket.data !== 'object' || socket.data === null) socket.data = {};
     socket.data[options.decodedPropertyName] = verified.claims;
@@ -489,6 +504,8 @@ export class JwtSocketSessions {
   private discardRestoredState(socket: Socket, session: JwtSocketSession): void {
     if (!session.restored) return;
     session.restored = undefined;
+    // Or the client, which keeps its session id, would be handed the same session again next time.
+    forgetRecoverySession(socket);
     forgetPendingRooms(session);
     socket.data = {};
   }

@@ -60,6 +60,17 @@ export function classSocketMembers(socket: Socket): OverridableSocketMembers {
   return Object.getPrototypeOf(socket) as OverridableSocketMembers;
 }
 
+/**
+ * Drops the recovery session a socket was restored from. socket.io's in-memory adapter keeps a
+ * session after restoring it (until it expires), and the client keeps presenting its id: a session
+ * the library refused would be restored, and refused, on every reconnection.
+ */
+export function forgetRecoverySession(socket: Socket): void {
+  const pid = (socket as unknown as { pid?: string }).pid;
+  const sessions = (socket.nsp.adapter as unknown as { sessions?: unknown }).sessions;
+  if (pid !== undefined && sessions instanceof Map) sessions.delete(pid);
+}
+
 /** Answers the ack of an incoming event that no listener will see. */
 export function answerIncomingAck(socket: Socket, packet: IncomingEventPacket, answer: object): void {
   if (packet.id === undefined || packet.id === null) return;

@@ -56,8 +56,9 @@ export function forgetPendingRooms(session: JwtSocketSession): void {
  */
 export function keepPendingRoomsForRecovery(this: Socket): void {
   const session = sessionOf(this);
-  if (!session?.hidden || session.closing || !session.pendingRooms?.size) return;
-  void this.nsp.adapter.addAll(this.id, new Set(session.pendingRooms));
+  if (!session?.hidden || session.closing || !session.restored) return;
+  this.data = session.restored.data;
+  if (session.pendingRooms?.size) void this.nsp.adapter.addAll(this.id, new Set(session.pendingRooms));
 }
 
 function rememberRoom(session: JwtSocketSession, room: string): void {
