@@ -29,8 +29,9 @@ export function withholdMissedPackets(adapter: RestoringAdapter): void {
     if (!session || session.missedPackets.length === 0) return session;
     // Without a data object there is nowhere to keep them: dropped rather than leaked.
     if (typeof session.data === 'object' && session.data !== null) {
-      const data = session.data as DataWithWithheldPackets;
-      data[WITHHELD_PACKETS] = [...(data[WITHHELD_PACKETS] ?? []), ...session.missedPackets];
+      // Replaced, not appended: the client's offset did not move while they were held, so this
+      // answer holds every packet since then, including those a previous recovery withheld.
+      (session.data as DataWithWithheldPackets)[WITHHELD_PACKETS] = session.missedPackets;
     }
     session.missedPackets = [];
     return session;

@@ -323,6 +323,10 @@ export class JwtSocketSessions {
       else this.assertRestoredIdentity(session, verified);
       const user = await this.runHook(socket, verified, isRefresh);
       this.assertStillWanted(session);
+      // The token may have expired while the RevocationCheck or the hook answered.
+      if (verified.expiresAt !== undefined && Date.now() >= verified.expiresAt) {
+        throw new UnauthorizedError(JwtSocketErrorCode.TOKEN_EXPIRED);
+      }
       this.applyVerified(socket, session, verified, user);
     } finally {
       session.verifying = false;
