@@ -441,7 +441,9 @@ describe('hole 10: refused clients leave no child namespace behind', () => {
   /** The socket.io server behind a RegExp gateway (its `@WebSocketServer()` is the parent namespace). */
   const ioServerOf = (gateway: typeof RoomGateway) => {
     const handle = (app().app.get(gateway) as { server: Namespace | Server }).server;
-    return (handle instanceof Namespace ? handle.server : handle) as Server & { _nsps: Map<string, Namespace> };
+    // Duck-typed: under Nest 11 the server comes from that version's own copy of socket.io.
+    const server = '_nsps' in handle ? handle : (handle as Namespace).server;
+    return server as Server & { _nsps: Map<string, Namespace> };
   };
   const randomChild = () => `/room-${randomBytes(8).toString('hex')}`;
 
