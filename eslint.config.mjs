@@ -16,6 +16,24 @@ export default tseslint.config(
     },
   },
   {
+    // The protocol is what browser bundles import (`nestjs-socketio-jwt/client`): nothing from the server side.
+    files: ['lib/protocol/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['../*', '!../protocol/*'], message: 'lib/protocol imports only from lib/protocol.' },
+            {
+              group: ['@nestjs/*', 'socket.io', 'socket.io-*', 'jsonwebtoken'],
+              message: 'lib/protocol is client-safe.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
     languageOptions: {
       globals: {

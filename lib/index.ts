@@ -1,26 +1,26 @@
 export { JwtSocketModule } from './jwt-socket.module';
 export { JWT_SOCKET_MODULE_OPTIONS } from './jwt-socket.module-definition';
 export type { JwtSocketModuleExtras } from './jwt-socket.module-definition';
-export { JwtSocketIoAdapter } from './jwt-socket.io-adapter';
+export { JwtSocketIoAdapter } from './socket/io-adapter';
 export { JwtSocketGuard } from './jwt-socket.guard';
 export { DecodedToken, EncodedToken } from './jwt-socket.decorators';
-export { SecretProvider } from './jwt-socket.secret-provider';
-export { JwksSecretProvider } from './jwt-socket.jwks-secret-provider';
-export { JwksKeySet } from './jwt-socket.jwks-key-set';
-export type { IssuerKeySource, IssuerStaticKey, JwksOptions } from './jwt-socket.jwks-options';
-export { isVerificationKey } from './jwt-socket.verification-key';
-export type { JwtSocketAlgorithm, VerificationKey } from './jwt-socket.verification-key';
-export { RevocationCheck } from './jwt-socket.revocation-check';
-export { JwtSocketRevoker } from './jwt-socket.revoker';
-export { JwtSocketAuthenticator } from './jwt-socket.authenticator';
-export type { VerifiedToken } from './jwt-socket.authenticator';
-export { getDecodedToken, getEncodedToken, isSocketAuthenticated } from './jwt-socket.session';
+export { SecretProvider } from './verification/secret-provider';
+export { JwksSecretProvider } from './jwks/secret-provider';
+export { JwksKeySet } from './jwks/key-set';
+export type { IssuerKeySource, IssuerStaticKey, JwksOptions } from './jwks/options';
+export { isVerificationKey } from './verification/verification-key';
+export type { JwtSocketAlgorithm, VerificationKey } from './verification/verification-key';
+export { RevocationCheck } from './verification/revocation-check';
+export { JwtSocketRevoker } from './socket/revoker';
+export { JwtSocketAuthenticator } from './verification/token-verifier';
+export type { VerifiedToken } from './verification/token-verifier';
+export { getDecodedToken, getEncodedToken, isSocketAuthenticated } from './socket/session-state';
 export {
   JWT_SOCKET_RESOLVED_OPTIONS,
   REVOKE_EVENT,
   SUBJECT_ROOM_PREFIX,
   TOKEN_ID_ROOM_PREFIX,
-} from './jwt-socket.constants';
+} from './options/constants';
 export type {
   AuthenticatedContext,
   ExpiredTokenAction,
@@ -34,5 +34,5 @@ export type {
   SecretFunction,
   SecretKey,
   SecretOption,
-} from './jwt-socket.options';
+} from './options/module-options';
 export * from './client';

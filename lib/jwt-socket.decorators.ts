@@ -1,6 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Socket } from 'socket.io';
-import { getDecodedToken, getEncodedToken } from './jwt-socket.session';
+import { getDecodedToken, getEncodedToken } from './socket/session-state';
 
 function clientOf(context: ExecutionContext): Socket {
   return context.switchToWs().getClient<Socket>();

@@ -1,9 +1,9 @@
 import { Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { WsException } from '@nestjs/websockets';
 import type { Socket } from 'socket.io';
-import { UnauthorizedError } from './jwt-socket.error';
-import { JwtSocketErrorCode } from './jwt-socket.error-codes';
-import { sessionOf } from './jwt-socket.session';
+import { UnauthorizedError } from './protocol/unauthorized-error';
+import { JwtSocketErrorCode } from './protocol/error-codes';
+import { sessionOf } from './socket/session-state';
 
 /**
  * Lets an event through only from an authenticated socket whose token has not expired. It

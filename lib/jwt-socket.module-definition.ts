@@ -1,11 +1,11 @@
 import { ConfigurableModuleBuilder, type Provider, type Type } from '@nestjs/common';
-import { JWT_SOCKET_RESOLVED_OPTIONS } from './jwt-socket.constants';
-import { usesKeySources } from './jwt-socket.jwks-options';
-import { JwksSecretProvider } from './jwt-socket.jwks-secret-provider';
-import { OptionsSecretProvider } from './jwt-socket.options-secret-provider';
-import type { JwtSocketModuleOptions, ResolvedJwtSocketOptions } from './jwt-socket.options';
-import { RevocationCheck } from './jwt-socket.revocation-check';
-import { SecretProvider } from './jwt-socket.secret-provider';
+import { JWT_SOCKET_RESOLVED_OPTIONS } from './options/constants';
+import { usesKeySources } from './jwks/options';
+import { JwksSecretProvider } from './jwks/secret-provider';
+import { OptionsSecretProvider } from './verification/options-secret-provider';
+import type { JwtSocketModuleOptions, ResolvedJwtSocketOptions } from './options/module-options';
+import { RevocationCheck } from './verification/revocation-check';
+import { SecretProvider } from './verification/secret-provider';
 
 /** Options that shape the module's providers, given beside the options in `forRoot` and `forRootAsync`. */
 export interface JwtSocketModuleExtras {

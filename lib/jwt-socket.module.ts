@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
-import { JwtSocketAdapterCheck } from './jwt-socket.adapter-check';
-import { JwtSocketAuthenticator } from './jwt-socket.authenticator';
-import { JWT_SOCKET_RESOLVED_OPTIONS } from './jwt-socket.constants';
+import { JwtSocketAdapterCheck } from './socket/adapter-check';
+import { JwtSocketAuthenticator } from './verification/token-verifier';
+import { JWT_SOCKET_RESOLVED_OPTIONS } from './options/constants';
 import { JwtSocketGuard } from './jwt-socket.guard';
 import { ConfigurableModuleClass, JWT_SOCKET_MODULE_OPTIONS } from './jwt-socket.module-definition';
-import { resolveJwtSocketOptions } from './jwt-socket.options-resolver';
-import { JwtSocketRevoker } from './jwt-socket.revoker';
-import { JwtSocketSessions } from './jwt-socket.sessions';
+import { resolveJwtSocketOptions } from './options/resolve-options';
+import { JwtSocketRevoker } from './socket/revoker';
+import { JwtSocketSessions } from './socket/session-lifecycle';
 
 /**
  * `JwtSocketModule.forRoot({ secret })` or `forRootAsync({ imports, inject, useFactory })`, then

@@ -60,10 +60,10 @@ describe('nestjs-socketio-jwt/client entry', () => {
       expect(graph.files).toEqual(
         expect.arrayContaining([
           'client.ts',
-          'jwt-socket.error-codes.ts',
-          'jwt-socket.error.ts',
-          'jwt-socket.events.ts',
-          'jwt-socket.client-authenticate.ts',
+          'protocol/error-codes.ts',
+          'protocol/unauthorized-error.ts',
+          'protocol/events.ts',
+          'protocol/authenticate-socket.ts',
         ]),
       );
     });

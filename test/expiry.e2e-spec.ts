@@ -1,7 +1,7 @@
 import type { Server, Socket as ServerSocket } from 'socket.io';
 import { JwtSocketModule, type JwtSocketModuleOptions } from '../lib';
-import { JwtSocketSessions } from '../lib/jwt-socket.sessions';
-import { sessionOf } from '../lib/jwt-socket.session';
+import { JwtSocketSessions } from '../lib/socket/session-lifecycle';
+import { sessionOf } from '../lib/socket/session-state';
 import { guardedGateway } from './fixtures/gateways';
 import { collect, expiryOf, waitUntilPast } from './fixtures/lifecycle-clients';
 import { startApp, type TestApp } from './support/app';

@@ -95,7 +95,7 @@ function constInitializer(source: ts.SourceFile, name: string): ts.Expression | 
 }
 
 function errorCodes(): string[] {
-  let initializer = constInitializer(parseLib('jwt-socket.error-codes.ts'), 'JwtSocketErrorCode');
+  let initializer = constInitializer(parseLib('protocol/error-codes.ts'), 'JwtSocketErrorCode');
   if (initializer && ts.isAsExpression(initializer)) initializer = initializer.expression;
   if (!initializer || !ts.isObjectLiteralExpression(initializer))
     throw new Error('JwtSocketErrorCode is not an object literal');
@@ -110,9 +110,8 @@ function errorCodes(): string[] {
 /** Every `export const NAME = literal` of lib/, rendered as the README writes values. */
 function libConstants(): Map<string, string> {
   const constants = new Map<string, string>();
-  for (const file of readdirSync(join(ROOT, 'lib')).filter(
-    (name) => name.endsWith('.ts') && !name.endsWith('.spec.ts'),
-  )) {
+  const files = readdirSync(join(ROOT, 'lib'), { recursive: true, encoding: 'utf8' });
+  for (const file of files.filter((name) => name.endsWith('.ts') && !name.endsWith('.spec.ts'))) {
     const source = parseLib(file);
     for (const statement of source.statements) {
       if (!ts.isVariableStatement(statement)) continue;
@@ -152,7 +151,7 @@ function resolverDefaults(): Map<string, string> {
     }
     ts.forEachChild(node, visit);
   };
-  visit(parseLib('jwt-socket.options-resolver.ts'));
+  visit(parseLib('options/resolve-options.ts'));
   return defaults;
 }
 
@@ -161,7 +160,7 @@ describe('README', () => {
 
   it('lists every module option and extra in the options table, and nothing else', () => {
     const keys = [
-      ...interfaceKeys('jwt-socket.options.ts', 'JwtSocketModuleOptions'),
+      ...interfaceKeys('options/module-options.ts', 'JwtSocketModuleOptions'),
       ...interfaceKeys('jwt-socket.module-definition.ts', 'JwtSocketModuleExtras'),
     ];
     const rows = tableRows(section('Options'));
@@ -215,7 +214,7 @@ describe('README', () => {
   });
 
   it('names the revocation event the library listens to', () => {
-    const revokeEvent = constInitializer(parseLib('jwt-socket.constants.ts'), 'REVOKE_EVENT');
+    const revokeEvent = constInitializer(parseLib('options/constants.ts'), 'REVOKE_EVENT');
     expect(revokeEvent && renderLiteral(revokeEvent)).toBe("'nestjs-socketio-jwt:revoke'");
     const mentions = [...README.matchAll(/'nestjs-socketio-[\w-]+:[\w-]+'/g)].map((match) => match[0]);
     expect(mentions.length).toBeGreaterThanOrEqual(2);

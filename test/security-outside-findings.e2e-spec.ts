@@ -9,7 +9,7 @@ import {
   RevocationCheck,
   SecretProvider,
 } from '../lib';
-import { JwtSocketSessions } from '../lib/jwt-socket.sessions';
+import { JwtSocketSessions } from '../lib/socket/session-lifecycle';
 import { guardedGateway } from './fixtures/gateways';
 import { collect, dropTransport, reconnect } from './fixtures/lifecycle-clients';
 import { OnAnyGateway, RefusingMiddlewareGateway } from './fixtures/outside-gateways';

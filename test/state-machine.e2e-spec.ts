@@ -33,7 +33,7 @@ import {
   SUBJECT_ROOM_PREFIX,
   TOKEN_ID_ROOM_PREFIX,
 } from '../lib';
-import { JwtSocketSessions } from '../lib/jwt-socket.sessions';
+import { JwtSocketSessions } from '../lib/socket/session-lifecycle';
 import {
   isRefusal,
   RecordingClient,

@@ -1,0 +1,116 @@
+import {
+  DEFAULT_DECODED_PROPERTY_NAME,
+  DEFAULT_EVENT_MODE_TIMEOUT_MS,
+  DEFAULT_MAX_TOKEN_LENGTH,
+  DEFAULT_SECRET_TIMEOUT_MS,
+  DEFAULT_USER_PROPERTY_NAME,
+} from './constants';
+import { assertKeySourceOptions } from '../jwks/options';
+import { assertAlgorithmsAllowed } from '../verification/keys';
+import type { JwtSocketModuleOptions, ResolvedJwtSocketOptions } from './module-options';
+import ms from 'ms';
+
+/** ms 2 (jsonwebtoken's parser) returns undefined for a string it cannot read; its typings say otherwise. */
+const parseTimespanMs = ms as unknown as (value: string) => number | undefined;
+
+const EXPIRED_TOKEN_ACTIONS = ['disconnect', 'reject-events', 'ignore'];
+
+/** Applies the defaults and fails loudly on a misconfiguration, at bootstrap. */
+export function resolveJwtSocketOptions(options: JwtSocketModuleOptions | undefined): ResolvedJwtSocketOptions {
+  if (!options || typeof options !== 'object') {
+    throw new Error('JwtSocketModule: options are required');
+  }
+  const resolved: ResolvedJwtSocketOptions = {
+    ...options,
+    handshake: options.handshake ?? true,
+    tokenFromQuery: options.tokenFromQuery ?? false,
+    timeout: options.timeout ?? DEFAULT_EVENT_MODE_TIMEOUT_MS,
+    callback: options.callback ?? false,
+    secretTimeout: options.secretTimeout ?? DEFAULT_SECRET_TIMEOUT_MS,
+    maxTokenLength: options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH,
+    clockTolerance: options.clockTolerance ?? 0,
+    decodedPropertyName: options.decodedPropertyName ?? DEFAULT_DECODED_PROPERTY_NAME,
+    userPropertyName: options.userPropertyName ?? DEFAULT_USER_PROPERTY_NAME,
+    expiredTokenAction: options.expiredTokenAction ?? 'disconnect',
+    disconnectOnRefreshFailure: options.disconnectOnRefreshFailure ?? false,
+    allowSubjectChange: options.allowSubjectChange ?? false,
+    stripHandshakeToken: options.stripHandshakeToken ?? true,
+  };
+  if (resolved.algorithms !== undefined) assertAlgorithmsAllowed(resolved.algorithms);
+  assertClaimRequirements(resolved);
+  if (resolved.maxAge !== undefined) resolved.maxAgeSeconds = maxAgeInSeconds(resolved.maxAge);
+  assertKeySourceOptions(resolved);
+  assertNonNegative('timeout', resolved.timeout);
+  assertPositive('secretTimeout', resolved.secretTimeout);
+  assertPositive('maxTokenLength', resolved.maxTokenLength);
+  assertNonNegative('clockTolerance', resolved.clockTolerance);
+  if (resolved.callback !== false) assertNonNegative('callback', resolved.callback);
+  if (!EXPIRED_TOKEN_ACTIONS.includes(resolved.expiredTokenAction)) {
+    throw new Error(`JwtSocketModule: \`expiredTokenAction\` must be one of ${EXPIRED_TOKEN_ACTIONS.join(', ')}`);
+  }
+  assertPropertyName('decodedPropertyName', resolved.decodedPropertyName);
+  assertPropertyName('userPropertyName', resolved.userPropertyName);
+  if (resolved.onAuthenticated !== undefined && typeof resolved.onAuthenticated !== 'function') {
+    throw new Error('JwtSocketModule: `onAuthenticated` must be a function');
+  }
+  return resolved;
+}
+
+/**
+ * An empty `audience`, `issuer` or `subject` reaches jsonwebtoken as "no requirement": a typo or an
+ * unset variable would silently accept every `aud`/`iss`/`sub`. Each must name something.
+ */
+function assertClaimRequirements(options: ResolvedJwtSocketOptions): void {
+  const { audience, issuer, subject } = options;
+  if (audience !== undefined) {
+    const audiences = Array.isArray(audience) ? audience : [audience];
+    // `new RegExp('')` (an unset variable) matches every `aud` just as an empty string would.
+    const usable = (each: unknown) =>
+      (typeof each === 'string' && each.length > 0) || (each instanceof RegExp && each.source !== '(?:)');
+    if (audiences.length === 0 || !audiences.every(usable)) {
+      throw new Error(
+        'JwtSocketModule: `audience` must be a non-empty string or RegExp, or a non-empty array of them (an empty value would accept any `aud`)',
+      );
+    }
+  }
+  if (issuer !== undefined) {
+    const issuers = Array.isArray(issuer) ? issuer : [issuer];
+    if (issuers.length === 0 || !issuers.every((each) => typeof each === 'string' && each.length > 0)) {
+      throw new Error(
+        'JwtSocketModule: `issuer` must be a non-empty string or a non-empty array of them (an empty value would accept any `iss`)',
+      );
+    }
+  }
+  if (subject !== undefined && (typeof subject !== 'string' || subject.length === 0)) {
+    throw new Error('JwtSocketModule: `subject` must be a non-empty string (an empty value would accept any `sub`)');
+  }
+}
+
+/** `maxAge` as jsonwebtoken reads it: seconds, or a timespan such as `'2h'` (the `ms` package's syntax). */
+function maxAgeInSeconds(maxAge: unknown): number {
+  // ms throws on an empty string rather than answering undefined.
+  const milliseconds = typeof maxAge === 'string' && maxAge.trim() !== '' ? parseTimespanMs(maxAge) : undefined;
+  const value = typeof maxAge === 'number' ? maxAge : milliseconds === undefined ? undefined : milliseconds / 1000;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new Error('JwtSocketModule: `maxAge` must be a positive number of seconds or a timespan such as "2h"');
+  }
+  return value;
+}
+
+function assertNonNegative(name: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new Error(`JwtSocketModule: \`${name}\` must be a non-negative number`);
+  }
+}
+
+function assertPositive(name: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new Error(`JwtSocketModule: \`${name}\` must be a positive number`);
+  }
+}
+
+function assertPropertyName(name: string, value: unknown): void {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new Error(`JwtSocketModule: \`${name}\` must be a non-empty string`);
+  }
+}

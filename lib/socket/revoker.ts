@@ -1,0 +1,86 @@
+import { Injectable } from '@nestjs/common';
+import type { Namespace, Socket } from 'socket.io';
+import { REVOKE_EVENT } from '../options/constants';
+import { UnauthorizedError } from '../protocol/unauthorized-error';
+import { JwtSocketErrorCode } from '../protocol/error-codes';
+import { identityClaim, subjectRoom, tokenIdRoom } from './identity-rooms';
+import { JwtSocketSessions } from './session-lifecycle';
+
+/** Who to disconnect: every socket of a subject (`sub`), of a token id (`jti`), or both. */
+export interface RevocationTarget {
+  subject?: string | number;
+  tokenId?: string | number;
+}
+
+/** socket.io's in-memory adapters only warn on `serverSideEmit`: a single node has no one to tell. */
+const SINGLE_NODE_ADAPTERS = new Set(['Adapter', 'SessionAwareAdapter']);
+
+/**
+ * Disconnects sockets whose tokens you revoke, on every namespace the library protects and, through
+ * the socket.io adapter, on every node of the cluster. Each socket receives `unauthorized` with
+ * `token_revoked` first. The count is this node's; other nodes act on their own, without waiting.
+ */
+@Injectable()
+export class JwtSocketRevoker {
+  constructor(private readonly sessions: JwtSocketSessions) {
+    sessions.onServerProtected((server) =>
+      server.sockets.on(REVOKE_EVENT, (message: unknown) => this.revokeLocally(toRevocationTarget(message))),
+    );
+  }
+
+  revokeSubject(subject: string | number): number {
+    return this.revoke({ subject });
+  }
+
+  revokeTokenId(tokenId: string | number): number {
+    return this.revoke({ tokenId });
+  }
+
+  /** Disconnects the matching sockets here, then asks the other nodes to do the same. */
+  private revoke(target: RevocationTarget): number {
+    const local = this.revokeLocally(target);
+    const [server] = this.sessions.managedServers();
+    if (server && supportsServerSideEmit(server.sockets)) server.sockets.serverSideEmit(REVOKE_EVENT, target);
+    return local;
+  }
+
+  /**
+   * Open sockets (found by their identity rooms) and authentications still running (which have no
+   * room yet) alike: each socket is counted once.
+   */
+  private revokeLocally(target: RevocationTarget): number {
+    const subject = identityClaim(target.subject);
+    const tokenId = identityClaim(target.tokenId);
+    const revoked = new Set<Socket>(this.sessions.revokeInFlight(subject, tokenId));
+    const error = new UnauthorizedError(JwtSocketErrorCode.TOKEN_REVOKED);
+    if (subject !== undefined) this.revokeRoom(subjectRoom(subject), error, revoked);
+    if (tokenId !== undefined) this.revokeRoom(tokenIdRoom(tokenId), error, revoked);
+    return revoked.size;
+  }
+
+  private revokeRoom(room: string, error: UnauthorizedError, revoked: Set<Socket>): void {
+    for (const namespace of this.sessions.protectedNamespacesOfServers()) {
+      const ids = namespace.adapter.rooms.get(room);
+      if (!ids) continue;
+      for (const id of [...ids]) {
+        const socket = namespace.sockets.get(id);
+        if (!socket) continue;
+        this.sessions.revokeSocket(socket, error);
+        revoked.add(socket);
+      }
+    }
+  }
+}
+
+function supportsServerSideEmit(namespace: Namespace): boolean {
+  return !SINGLE_NODE_ADAPTERS.has(namespace.adapter.constructor.name);
+}
+
+/** A revocation from another node (or `@socket.io/redis-emitter`): only a string or number counts. */
+function toRevocationTarget(message: unknown): RevocationTarget {
+  const { subject, tokenId } = (typeof message === 'object' && message !== null ? message : {}) as RevocationTarget;
+  const target: RevocationTarget = {};
+  if (typeof subject === 'string' || typeof subject === 'number') target.subject = subject;
+  if (typeof tokenId === 'string' || typeof tokenId === 'number') target.tokenId = tokenId;
+  return target;
+}

@@ -1,0 +1,282 @@
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import type { KeyObject } from 'node:crypto';
+import {
+  decode,
+  JsonWebTokenError,
+  NotBeforeError,
+  TokenExpiredError,
+  verify,
+  type Jwt,
+  type JwtPayload,
+  type VerifyOptions,
+} from 'jsonwebtoken';
+import { JWT_SOCKET_RESOLVED_OPTIONS } from '../options/constants';
+import { UnauthorizedError } from '../protocol/unauthorized-error';
+import { JwtSocketErrorCode } from '../protocol/error-codes';
+import { identityClaim } from '../socket/identity-rooms';
+import { describeError } from './bounded-call';
+import { claimsOnlyOptions, EDDSA, verifyEdDsa } from './eddsa';
+import { algorithmsForKey, assertAlgorithmsFitKey, isUsableSecret, toKeyObject } from './keys';
+import type { JwtSocketHandshake, ResolvedJwtSocketOptions, SecretAnswer } from '../options/module-options';
+import { RevocationCheck } from './revocation-check';
+import { SecretProvider } from './secret-provider';
+import { isPromiseLike, withTimeout } from './bounded-call';
+import { normalizeToken } from '../socket/handshake-token';
+import { isVerificationKey } from './verification-key';
+
+export interface VerifiedToken {
+  token: string;
+  claims: JwtPayload;
+  /** Epoch ms of `exp` plus the clock tolerance; undefined when the token has no `exp`. */
+  expiresAt?: number;
+}
+
+const CLAIM_ERRORS = /^jwt (audience|issuer|subject|jwtid|nonce) invalid|^invalid (nbf|exp) value|^iat required/;
+
+/** Turns whatever a client sent into verified claims, or throws an `UnauthorizedError`. */
+@Injectable()
+export class JwtSocketAuthenticator {
+  private readonly logger = new Logger('JwtSocketAuthenticator');
+  private readonly verifyOptions: VerifyOptions;
+  /** The same claim checks, for an EdDSA token whose signature node:crypto already verified. */
+  private readonly eddsaClaimOptions: VerifyOptions;
+  private readonly pinnedAlgorithms?: ReadonlySet<string>;
+  /** A static key jsonwebtoken can verify alone: no second decode, no key lookup. */
+  private readonly staticKey?: KeyObject;
+  private readonly completeVerifyOptions: VerifyOptions & { complete: true };
+
+  constructor(
+    @Inject(JWT_SOCKET_RESOLVED_OPTIONS) private readonly options: ResolvedJwtSocketOptions,
+    private readonly secretProvider: SecretProvider,
+    @Optional() private readonly revocationCheck?: RevocationCheck,
+  ) {
+    const staticKey = secretProvider.getStaticKey?.();
+    const algorithms = options.algorithms ?? (staticKey ? algorithmsForKey(staticKey) : undefined);
+    if (staticKey && algorithms) assertAlgorithmsFitKey(algorithms, staticKey);
+    this.pinnedAlgorithms = algorithms ? new Set(algorithms) : undefined;
+    this.verifyOptions = {
+      algorithms: algorithms as VerifyOptions['algorithms'],
+      audience: options.audience as VerifyOptions['audience'],
+      issuer: options.issuer as VerifyOptions['issuer'],
+      subject: options.subject,
+      clockTolerance: options.clockTolerance,
+      maxAge: options.maxAge,
+    };
+    this.eddsaClaimOptions = claimsOnlyOptions(this.verifyOptions);
+    this.completeVerifyOptions = { ...this.verifyOptions, complete: true };
+    if (staticKey && !isEdDsaKey(staticKey)) this.staticKey = staticKey;
+  }
+
+  /**
+   * `onDecoded` is called synchronously with the payload as soon as it is decoded, before any
+   * await (unverified on the key-lookup path), so the caller can tie the attempt to its identity.
+   */
+  async verify(
+    rawToken: unknown,
+    handshake: JwtSocketHandshake,
+    onDecoded?: (payload: JwtPayload) => void,
+  ): Promise<VerifiedToken> {
+    const token = normalizeToken(rawToken, this.options.maxTokenLength);
+    const claims = this.staticKey
+      ? this.verifyWithStaticKey(token, this.staticKey, onDecoded)
+      : await this.verifyWithProvidedKey(token, handshake, onDecoded);
+    assertIdentityClaims(claims);
+    if (this.revocationCheck && (await this.isRevoked(claims))) {
+      throw new UnauthorizedError(JwtSocketErrorCode.TOKEN_REVOKED);
+    }
+    return { token, claims, expiresAt: this.expiresAt(claims) };
+  }
+
+  /**
+   * The hot path (a static key): jsonwebtoken decodes once and checks the pinned algorithms itself,
+   * `none` included; `crit` is checked on the header it returns.
+   */
+  private verifyWithStaticKey(token: string, key: KeyObject, onDecoded?: (payload: JwtPayload) => void): JwtPayload {
+    let jwt: Jwt;
+    try {
+      jwt = verify(token, key, this.completeVerifyOptions);
+    } catch (error) {
+      // jsonwebtoken checks the signature before the payload's shape: name a malformed token as such.
+      decodeJwt(token);
+      throw toUnauthorizedError(error);
+    }
+    assertNoCriticalExtensions(jwt.header);
+    const claims = asClaims(jwt.payload);
+    onDecoded?.(claims);
+    return claims;
+  }
+
+  /** Keys chosen per token: the header is checked before the SecretProvider (maybe a network call) is asked. */
+  private async verifyWithProvidedKey(
+    token: string,
+    handshake: JwtSocketHandshake,
+    onDecoded?: (payload: JwtPayload) => void,
+  ): Promise<JwtPayload> {
+    const jwt = decodeJwt(token);
+    onDecoded?.(jwt.payload as JwtPayload);
+    this.assertAlgorithmAccepted(jwt.header.alg);
+    assertNoCriticalExtensions(jwt.header);
+    const key = await this.resolveKey(jwt, handshake);
+    return this.verifySignatureAndClaims(token, jwt.header.alg, key);
+  }
+
+  private assertAlgorithmAccepted(algorithm: unknown): void {
+    const acceptable =
+      typeof algorithm === 'string' &&
+      algorithm.toLowerCase() !== 'none' &&
+      (this.pinnedAlgorithms === undefined || this.pinnedAlgorithms.has(algorithm));
+    if (!acceptable) {
+      throw new UnauthorizedError(JwtSocketErrorCode.INVALID_TOKEN, 'The token algorithm is not accepted');
+    }
+  }
+
+  private async resolveKey(jwt: Jwt, handshake: JwtSocketHandshake): Promise<KeyObject> {
+    let secret: SecretAnswer;
+    try {
+      const answer = this.secretProvider.getSecret({
+        header: jwt.header,
+        payload: jwt.payload as JwtPayload,
+        handshake,
+      });
+      secret = isPromiseLike(answer) ? await withTimeout(answer, this.options.secretTimeout) : answer;
+    } catch (error) {
+      if (error instanceof UnauthorizedError) throw error;
+      this.logger.warn(`SecretProvider failed for kid=${safeKid(jwt)}: ${describeError(error)}`);
+      throw new UnauthorizedError(JwtSocketErrorCode.SECRET_UNAVAILABLE);
+    }
+    if (isVerificationKey(secret)) {
+      this.assertKeyAlgorithm(jwt, secret.algorithms);
+      secret = secret.key;
+    }
+    if (!isUsableSecret(secret)) {
+      this.logger.warn(`SecretProvider returned no usable key for kid=${safeKid(jwt)}`);
+      throw new UnauthorizedError(JwtSocketErrorCode.SECRET_UNAVAILABLE);
+    }
+    try {
+      return toKeyObject(secret);
+    } catch {
+      this.logger.warn(`SecretProvider returned key material that could not be parsed for kid=${safeKid(jwt)}`);
+      throw new UnauthorizedError(JwtSocketErrorCode.SECRET_UNAVAILABLE);
+    }
+  }
+
+  /** The key's pinned algorithms must include the token's (`options.algorithms` was checked before the lookup). */
+  private assertKeyAlgorithm(jwt: Jwt, algorithms: readonly string[]): void {
+    if (!algorithms.includes(jwt.header.alg)) {
+      // Debug level: any client can trigger this with a public kid, so it must not flood the logs.
+      this.logger.debug(`Token alg ${JSON.stringify(jwt.header.alg)} does not match the key of kid=${safeKid(jwt)}`);
+      throw new UnauthorizedError(JwtSocketErrorCode.INVALID_TOKEN, 'The token algorithm does not match its key');
+    }
+  }
+
+  private verifySignatureAndClaims(token: string, algorithm: string, key: KeyObject): JwtPayload {
+    let claims: string | JwtPayload;
+    try {
+      claims =
+        algorithm === EDDSA ? verifyEdDsa(token, key, this.eddsaClaimOptions) : verify(token, key, this.verifyOptions);
+    } catch (error) {
+      throw toUnauthorizedError(error);
+    }
+    return asClaims(claims);
+  }
+
+  private async isRevoked(claims: JwtPayload): Promise<boolean> {
+    try {
+      return (
+        (await withTimeout(Promise.resolve(this.revocationCheck!.isRevoked(claims)), this.options.secretTimeout)) ===
+        true
+      );
+    } catch (error) {
+      // Failing closed: a denylist that cannot answer must not let a revoked token in.
+      this.logger.warn(`RevocationCheck failed: ${describeError(error)}`);
+      throw new UnauthorizedError(JwtSocketErrorCode.TOKEN_REVOKED, 'The revocation status could not be checked');
+    }
+  }
+
+  /** The earlier of `exp` and `iat + maxAge` (what jsonwebtoken checks at connect), plus the clock tolerance. */
+  private expiresAt(claims: JwtPayload): number | undefined {
+    let deadline = typeof claims.exp === 'number' ? claims.exp : undefined;
+    const maxAge = this.options.maxAgeSeconds;
+    if (maxAge !== undefined && typeof claims.iat === 'number') {
+      const ageLimit = Math.floor(claims.iat + maxAge);
+      if (deadline === undefined || ageLimit < deadline) deadline = ageLimit;
+    }
+    return deadline === undefined ? undefined : (deadline + this.options.clockTolerance) * 1000;
+  }
+}
+
+function decodeJwt(token: string): Jwt {
+  let jwt: Jwt | null;
+  try {
+    jwt = decode(token, { complete: true });
+  } catch {
+    jwt = null;
+  }
+  if (!jwt || typeof jwt.header !== 'object' || jwt.header === null) {
+    throw new UnauthorizedError(JwtSocketErrorCode.MALFORMED_TOKEN);
+  }
+  if (typeof jwt.payload !== 'object' || jwt.payload === null || Array.isArray(jwt.payload)) {
+    throw new UnauthorizedError(JwtSocketErrorCode.MALFORMED_TOKEN, 'The token payload is not a JSON object');
+  }
+  return jwt;
+}
+
+/**
+ * RFC 7515 §4.1.11: a token whose `crit` header names extensions the recipient does not understand
+ * MUST be rejected. jsonwebtoken ignores `crit`, and this library implements no extension (such as
+ * RFC 7797 `b64: false`, which changes what the signature covers), so any `crit` is refused.
+ */
+function assertNoCriticalExtensions(header: Jwt['header']): void {
+  if (Object.prototype.hasOwnProperty.call(header, 'crit')) {
+    throw new UnauthorizedError(
+      JwtSocketErrorCode.INVALID_TOKEN,
+      'The token requires header extensions (crit) that are not supported',
+    );
+  }
+}
+
+/**
+ * `sub` and `jti` name rooms and revocations: a string or a finite number. Anything else (an
+ * object whose `toString` throws, say) would reach every place that names them.
+ */
+function assertIdentityClaims(claims: JwtPayload): void {
+  for (const name of ['sub', 'jti'] as const) {
+    if (claims[name] !== undefined && identityClaim(claims[name]) === undefined) {
+      throw new UnauthorizedError(
+        JwtSocketErrorCode.INVALID_CLAIMS,
+        `The token claim ${name} must be a string or a number`,
+      );
+    }
+  }
+}
+
+function asClaims(payload: unknown): JwtPayload {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new UnauthorizedError(JwtSocketErrorCode.MALFORMED_TOKEN, 'The token payload is not a JSON object');
+  }
+  return payload as JwtPayload;
+}
+
+function isEdDsaKey(key: KeyObject): boolean {
+  return key.asymmetricKeyType === 'ed25519' || key.asymmetricKeyType === 'ed448';
+}
+
+function toUnauthorizedError(error: unknown): UnauthorizedError {
+  if (error instanceof TokenExpiredError) return new UnauthorizedError(JwtSocketErrorCode.TOKEN_EXPIRED);
+  if (error instanceof NotBeforeError) {
+    return new UnauthorizedError(JwtSocketErrorCode.INVALID_CLAIMS, 'The token is not active yet');
+  }
+  if (error instanceof JsonWebTokenError && CLAIM_ERRORS.test(error.message)) {
+    return new UnauthorizedError(JwtSocketErrorCode.INVALID_CLAIMS);
+  }
+  // 'invalid token' is jsonwebtoken's word for a header or payload that does not decode.
+  if (error instanceof JsonWebTokenError && (error.message === 'jwt malformed' || error.message === 'invalid token')) {
+    return new UnauthorizedError(JwtSocketErrorCode.MALFORMED_TOKEN);
+  }
+  return new UnauthorizedError(JwtSocketErrorCode.INVALID_TOKEN);
+}
+
+function safeKid(jwt: Jwt): string {
+  const kid = jwt.header.kid;
+  return typeof kid === 'string' ? JSON.stringify(kid.slice(0, 64)) : 'none';
+}
