@@ -12,7 +12,7 @@ export { isVerificationKey } from './verification/verification-key';
 export type { JwtSocketAlgorithm, VerificationKey } from './verification/verification-key';
 export { RevocationCheck } from './verification/revocation-check';
 export { JwtSocketRevoker } from './socket/revoker';
-export { JwtSocketAuthenticator } from './verification/token-verifier';
+export { TokenVerifier } from './verification/token-verifier';
 export type { VerifiedToken } from './verification/token-verifier';
 export { getDecodedToken, getEncodedToken, isSocketAuthenticated } from './socket/session-state';
 export {

@@ -1,33 +1,33 @@
 import { Module } from '@nestjs/common';
-import { JwtSocketAdapterCheck } from './socket/adapter-check';
-import { JwtSocketAuthenticator } from './verification/token-verifier';
-import { JWT_SOCKET_RESOLVED_OPTIONS } from './options/constants';
 import { JwtSocketGuard } from './jwt-socket.guard';
 import { ConfigurableModuleClass, JWT_SOCKET_MODULE_OPTIONS } from './jwt-socket.module-definition';
+import { JWT_SOCKET_RESOLVED_OPTIONS } from './options/constants';
 import { resolveJwtSocketOptions } from './options/resolve-options';
+import { JwtSocketAdapterCheck } from './socket/adapter-check';
+import { AuthenticationsInFlight } from './socket/authentications-in-flight';
 import { JwtSocketRevoker } from './socket/revoker';
+import { JwtSocketServers } from './socket/server-registry';
 import { JwtSocketSessions } from './socket/session-lifecycle';
+import { SocketAuthenticator } from './socket/socket-authenticator';
+import { TokenVerifier } from './verification/token-verifier';
 
 /**
  * `JwtSocketModule.forRoot({ secret })` or `forRootAsync({ imports, inject, useFactory })`, then
  * `app.useWebSocketAdapter(new JwtSocketIoAdapter(app))` and `@UseGuards(JwtSocketGuard)`.
+ * Exports what an app injects: the guard, the revoker and the options (`@InjectJwtSocketOptions()`).
  */
 @Module({
   providers: [
     { provide: JWT_SOCKET_RESOLVED_OPTIONS, useFactory: resolveJwtSocketOptions, inject: [JWT_SOCKET_MODULE_OPTIONS] },
-    JwtSocketAuthenticator,
+    TokenVerifier,
+    AuthenticationsInFlight,
+    SocketAuthenticator,
     JwtSocketSessions,
+    JwtSocketServers,
     JwtSocketGuard,
     JwtSocketRevoker,
     JwtSocketAdapterCheck,
   ],
-  exports: [
-    JWT_SOCKET_MODULE_OPTIONS,
-    JWT_SOCKET_RESOLVED_OPTIONS,
-    JwtSocketAuthenticator,
-    JwtSocketSessions,
-    JwtSocketGuard,
-    JwtSocketRevoker,
-  ],
+  exports: [JWT_SOCKET_RESOLVED_OPTIONS, JwtSocketGuard, JwtSocketRevoker],
 })
 export class JwtSocketModule extends ConfigurableModuleClass {}

@@ -1,6 +1,6 @@
 import { Injectable, Optional, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost, ModulesContainer } from '@nestjs/core';
-import { JwtSocketSessions } from './session-lifecycle';
+import { JwtSocketServers } from './server-registry';
 
 /** `@WebSocketGateway()`'s metadata key (`GATEWAY_METADATA` of @nestjs/websockets, whose constants are not an entry point). */
 const GATEWAY_METADATA = 'websockets:is_gateway';
@@ -14,14 +14,14 @@ const GATEWAY_METADATA = 'websockets:is_gateway';
 export class JwtSocketAdapterCheck implements OnApplicationBootstrap {
   constructor(
     private readonly modules: ModulesContainer,
-    private readonly sessions: JwtSocketSessions,
+    private readonly servers: JwtSocketServers,
     @Optional() private readonly httpAdapterHost?: HttpAdapterHost,
   ) {}
 
   onApplicationBootstrap(): void {
     // A standalone application context connects no gateway.
     if (!this.httpAdapterHost?.httpAdapter) return;
-    if (this.sessions.managedServers().size > 0) return;
+    if (this.servers.managedServers().size > 0) return;
     const gateways = this.gatewayNames();
     if (gateways.length === 0) return;
     throw new Error(

@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import type { JwtPayload } from 'jsonwebtoken';
 import type { Socket } from 'socket.io';
 import { identityClaim } from './identity-rooms';
@@ -27,6 +28,7 @@ const PRUNE_EVERY = 256;
  * still inside an async step (key lookup, RevocationCheck, `onAuthenticated`) and would otherwise
  * connect after the revocation returned.
  */
+@Injectable()
 export class AuthenticationsInFlight {
   private readonly attempts = new Set<AuthenticationAttempt>();
   private beginsSincePrune = 0;

@@ -73,3 +73,11 @@ function withoutTokenParameter(url: string): string {
   const rest = params.toString();
   return rest ? `${path}?${rest}` : path;
 }
+
+/** The token of an `authenticate { token }` message (event mode and in-band refresh). */
+export function tokenOfAuthenticatePayload(payload: unknown): unknown {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new UnauthorizedError(JwtSocketErrorCode.CREDENTIALS_BAD_FORMAT, 'authenticate expects { token }');
+  }
+  return (payload as { token?: unknown }).token;
+}

@@ -1,4 +1,5 @@
 import type { JwtPayload } from 'jsonwebtoken';
+import type { Socket } from 'socket.io';
 import { SUBJECT_ROOM_PREFIX, TOKEN_ID_ROOM_PREFIX } from '../options/constants';
 
 /** The rooms an authenticated socket joins so that revocation reaches it through any adapter. */
@@ -31,4 +32,11 @@ export function identityClaim(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   return undefined;
+}
+
+/** After a refresh: leaves the identity rooms of the previous claims that the new ones do not name. */
+export function moveIdentityRooms(socket: Socket, claims: JwtPayload | undefined): void {
+  const next = identityRooms(claims);
+  for (const room of socket.rooms) if (isIdentityRoom(room) && !next.includes(room)) void socket.leave(room);
+  void socket.join(next);
 }

@@ -1,6 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { Namespace, Server } from 'socket.io';
+import { JwtSocketServers } from './server-registry';
 import { JwtSocketSessions } from './session-lifecycle';
 
 // Typed from IoAdapter itself, so an app whose socket.io copy differs from Nest's still compiles.
@@ -19,7 +20,7 @@ type Created = ReturnType<IoAdapter['create']>;
  * `super.createIOServer()` first.
  */
 export class JwtSocketIoAdapter extends IoAdapter {
-  private sessions?: JwtSocketSessions;
+  private library?: { servers: JwtSocketServers; sessions: JwtSocketSessions };
 
   constructor(protected readonly app: INestApplicationContext) {
     super(app);
@@ -29,25 +30,28 @@ export class JwtSocketIoAdapter extends IoAdapter {
     // A refused handshake to a RegExp namespace must not leave its child namespace behind.
     const withCleanup = { cleanupEmptyChildNamespaces: true, ...options } as IoServerOptions;
     const server = super.createIOServer(port, withCleanup);
-    this.getSessions().protectServer(server as unknown as Server);
+    this.resolveLibrary().servers.protectServer(server as unknown as Server);
     return server;
   }
 
   create(port: number, options?: CreateOptions): Created {
     const serverOrNamespace = super.create(port, options);
-    this.getSessions().protect(serverOrNamespace as unknown as Server | Namespace);
+    this.resolveLibrary().servers.protect(serverOrNamespace as unknown as Server | Namespace);
     return serverOrNamespace;
   }
 
   bindClientConnect(server: unknown, callback: (...args: unknown[]) => void): void {
-    super.bindClientConnect(server, this.getSessions().deferUntilAuthenticated(callback));
+    super.bindClientConnect(server, this.resolveLibrary().sessions.deferUntilAuthenticated(callback));
   }
 
   /** Resolved on first use: the adapter is built in main.ts, outside dependency injection. */
-  protected getSessions(): JwtSocketSessions {
-    if (!this.sessions) {
+  private resolveLibrary(): { servers: JwtSocketServers; sessions: JwtSocketSessions } {
+    if (!this.library) {
       try {
-        this.sessions = this.app.get(JwtSocketSessions, { strict: false });
+        this.library = {
+          servers: this.app.get(JwtSocketServers, { strict: false }),
+          sessions: this.app.get(JwtSocketSessions, { strict: false }),
+        };
       } catch {
         throw new Error(
           'JwtSocketIoAdapter: JwtSocketModule is not imported. Add JwtSocketModule.forRoot({ ... }) or ' +
@@ -55,6 +59,6 @@ export class JwtSocketIoAdapter extends IoAdapter {
         );
       }
     }
-    return this.sessions;
+    return this.library;
   }
 }

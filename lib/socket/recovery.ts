@@ -1,7 +1,9 @@
 import type { JwtPayload } from 'jsonwebtoken';
 import type { Socket } from 'socket.io';
 import { identityClaim } from './identity-rooms';
-import type { RestoredIdentity } from './session-state';
+import type { JwtSocketSession, RestoredIdentity } from './session-state';
+import { forgetRecoverySession } from './socket-internals';
+import { forgetPendingRooms, keepPendingRoomsForRecovery } from './visibility';
 
 const WITHHELD_PACKETS = Symbol('nestjs-socketio-jwt:withheld-packets');
 
@@ -66,4 +68,31 @@ export function restoredIdentityOf(data: unknown, decodedPropertyName: string): 
 export function isSameIdentity(restored: RestoredIdentity, claims: JwtPayload): boolean {
   const issuer = typeof claims.iss === 'string' ? claims.iss : undefined;
   return identityClaim(claims.sub) === restored.subject && issuer === restored.issuer;
+}
+
+/**
+ * A recovered socket's `socket.data` is kept off the socket until the re-check passes, so no app
+ * code (a connection listener, a middleware) sees it before. A restored session of no known
+ * identity is handed to no one: the socket starts afresh.
+ */
+export function holdRestoredSession(socket: Socket, session: JwtSocketSession, decodedPropertyName: string): void {
+  const data = socket.data as Record<string, unknown>;
+  const identity = restoredIdentityOf(data, decodedPropertyName);
+  socket.data = {};
+  if (!identity) {
+    forgetRecoverySession(socket);
+    return;
+  }
+  session.restored = { ...identity, data };
+  socket.once('disconnecting', keepPendingRoomsForRecovery);
+}
+
+/** A recovered session that was not handed back: its data, rooms and missed packets go. */
+export function discardRestoredSession(socket: Socket, session: JwtSocketSession): void {
+  if (!session.restored) return;
+  session.restored = undefined;
+  // Or the client, which keeps its session id, would be handed the same session again next time.
+  forgetRecoverySession(socket);
+  forgetPendingRooms(session);
+  socket.data = {};
 }

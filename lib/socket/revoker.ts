@@ -4,6 +4,8 @@ import { REVOKE_EVENT } from '../options/constants';
 import { UnauthorizedError } from '../protocol/unauthorized-error';
 import { JwtSocketErrorCode } from '../protocol/error-codes';
 import { identityClaim, subjectRoom, tokenIdRoom } from './identity-rooms';
+import { AuthenticationsInFlight } from './authentications-in-flight';
+import { JwtSocketServers } from './server-registry';
 import { JwtSocketSessions } from './session-lifecycle';
 
 /** Who to disconnect: every socket of a subject (`sub`), of a token id (`jti`), or both. */
@@ -22,8 +24,12 @@ const SINGLE_NODE_ADAPTERS = new Set(['Adapter', 'SessionAwareAdapter']);
  */
 @Injectable()
 export class JwtSocketRevoker {
-  constructor(private readonly sessions: JwtSocketSessions) {
-    sessions.onServerProtected((server) =>
+  constructor(
+    private readonly servers: JwtSocketServers,
+    private readonly sessions: JwtSocketSessions,
+    private readonly inFlight: AuthenticationsInFlight,
+  ) {
+    servers.onServerProtected((server) =>
       server.sockets.on(REVOKE_EVENT, (message: unknown) => this.revokeLocally(toRevocationTarget(message))),
     );
   }
@@ -39,7 +45,7 @@ export class JwtSocketRevoker {
   /** Disconnects the matching sockets here, then asks the other nodes to do the same. */
   private revoke(target: RevocationTarget): number {
     const local = this.revokeLocally(target);
-    const [server] = this.sessions.managedServers();
+    const [server] = this.servers.managedServers();
     if (server && supportsServerSideEmit(server.sockets)) server.sockets.serverSideEmit(REVOKE_EVENT, target);
     return local;
   }
@@ -51,7 +57,7 @@ export class JwtSocketRevoker {
   private revokeLocally(target: RevocationTarget): number {
     const subject = identityClaim(target.subject);
     const tokenId = identityClaim(target.tokenId);
-    const revoked = new Set<Socket>(this.sessions.revokeInFlight(subject, tokenId));
+    const revoked = new Set<Socket>(this.inFlight.revoke(subject, tokenId));
     const error = new UnauthorizedError(JwtSocketErrorCode.TOKEN_REVOKED);
     if (subject !== undefined) this.revokeRoom(subjectRoom(subject), error, revoked);
     if (tokenId !== undefined) this.revokeRoom(tokenIdRoom(tokenId), error, revoked);
@@ -59,7 +65,7 @@ export class JwtSocketRevoker {
   }
 
   private revokeRoom(room: string, error: UnauthorizedError, revoked: Set<Socket>): void {
-    for (const namespace of this.sessions.protectedNamespacesOfServers()) {
+    for (const namespace of this.servers.namespaces()) {
       const ids = namespace.adapter.rooms.get(room);
       if (!ids) continue;
       for (const id of [...ids]) {

@@ -6,7 +6,7 @@ import {
   signWith,
 } from '../../test/fixtures/keys-pairs';
 import { SECRET } from '../../test/support/tokens';
-import { JwtSocketAuthenticator } from './token-verifier';
+import { TokenVerifier } from './token-verifier';
 import { isUnauthorizedError } from '../protocol/unauthorized-error';
 import { resolveJwtSocketOptions } from '../options/resolve-options';
 import { OptionsSecretProvider } from './options-secret-provider';
@@ -22,9 +22,9 @@ function tokenFor(alg: TestAlgorithm, claims: Record<string, unknown>): string {
   return signWith(pairs[alg], claims, { raw: true });
 }
 
-function authenticatorFor(alg: TestAlgorithm, options: Partial<JwtSocketModuleOptions>): JwtSocketAuthenticator {
+function authenticatorFor(alg: TestAlgorithm, options: Partial<JwtSocketModuleOptions>): TokenVerifier {
   const resolved = resolveJwtSocketOptions({ secret: alg === 'HS256' ? SECRET : pairs[alg].publicPem, ...options });
-  return new JwtSocketAuthenticator(resolved, new OptionsSecretProvider(resolved));
+  return new TokenVerifier(resolved, new OptionsSecretProvider(resolved));
 }
 
 async function outcome(alg: TestAlgorithm, claims: Record<string, unknown>, options: Partial<JwtSocketModuleOptions>) {
@@ -136,7 +136,7 @@ describe('EdDSA signature verification', () => {
 
   it('refuses EdDSA tokens when the key is not an Edwards key, whatever the pinned algorithms say', async () => {
     const rsa = resolveJwtSocketOptions({ secret: pairs.RS256.publicPem });
-    const rsaAuthenticator = new JwtSocketAuthenticator(rsa, new OptionsSecretProvider(rsa));
+    const rsaAuthenticator = new TokenVerifier(rsa, new OptionsSecretProvider(rsa));
     await expect(rsaAuthenticator.verify(signWith(pair), {} as JwtSocketHandshake)).rejects.toMatchObject({
       data: { code: 'invalid_token' },
     });

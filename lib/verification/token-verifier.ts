@@ -35,8 +35,8 @@ const CLAIM_ERRORS = /^jwt (audience|issuer|subject|jwtid|nonce) invalid|^invali
 
 /** Turns whatever a client sent into verified claims, or throws an `UnauthorizedError`. */
 @Injectable()
-export class JwtSocketAuthenticator {
-  private readonly logger = new Logger('JwtSocketAuthenticator');
+export class TokenVerifier {
+  private readonly logger = new Logger('JwtSocketVerifier');
   private readonly verifyOptions: VerifyOptions;
   /** The same claim checks, for an EdDSA token whose signature node:crypto already verified. */
   private readonly eddsaClaimOptions: VerifyOptions;
