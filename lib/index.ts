@@ -1,26 +1,21 @@
+/**
+ * `nestjs-socketio-jwt`: every export is documented in the README's API section (a test keeps the
+ * two equal). The client-safe part is re-exported from `./client`.
+ */
 export { JwtSocketModule } from './jwt-socket.module';
-export { JWT_SOCKET_MODULE_OPTIONS } from './jwt-socket.module-definition';
 export type { JwtSocketModuleExtras } from './jwt-socket.module-definition';
 export { JwtSocketIoAdapter } from './socket/io-adapter';
 export { JwtSocketGuard } from './jwt-socket.guard';
-export { DecodedToken, EncodedToken } from './jwt-socket.decorators';
+export { DecodedToken, EncodedToken, InjectJwtSocketOptions } from './jwt-socket.decorators';
+export { getDecodedToken, getEncodedToken, isSocketAuthenticated } from './socket/session-state';
+export { JwtSocketRevoker } from './socket/revoker';
+export { REVOKE_EVENT, SUBJECT_ROOM_PREFIX, TOKEN_ID_ROOM_PREFIX } from './options/constants';
 export { SecretProvider } from './verification/secret-provider';
+export { RevocationCheck } from './verification/revocation-check';
+export type { JwtSocketAlgorithm, VerificationKey } from './verification/verification-key';
 export { JwksSecretProvider } from './jwks/secret-provider';
 export { JwksKeySet } from './jwks/key-set';
 export type { IssuerKeySource, IssuerStaticKey, JwksOptions } from './jwks/options';
-export { isVerificationKey } from './verification/verification-key';
-export type { JwtSocketAlgorithm, VerificationKey } from './verification/verification-key';
-export { RevocationCheck } from './verification/revocation-check';
-export { JwtSocketRevoker } from './socket/revoker';
-export { TokenVerifier } from './verification/token-verifier';
-export type { VerifiedToken } from './verification/token-verifier';
-export { getDecodedToken, getEncodedToken, isSocketAuthenticated } from './socket/session-state';
-export {
-  JWT_SOCKET_RESOLVED_OPTIONS,
-  REVOKE_EVENT,
-  SUBJECT_ROOM_PREFIX,
-  TOKEN_ID_ROOM_PREFIX,
-} from './options/constants';
 export type {
   AuthenticatedContext,
   ExpiredTokenAction,
@@ -29,6 +24,7 @@ export type {
   LegacySecretCallback,
   LegacySecretCallbackWithHeader,
   OnAuthenticatedHook,
+  ResolvedJwtSocketOptions,
   SecretAnswer,
   SecretContext,
   SecretFunction,

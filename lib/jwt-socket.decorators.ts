@@ -1,4 +1,5 @@
-import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { createParamDecorator, Inject, type ExecutionContext } from '@nestjs/common';
+import { JWT_SOCKET_RESOLVED_OPTIONS } from './options/constants';
 import type { Socket } from 'socket.io';
 import { getDecodedToken, getEncodedToken } from './socket/session-state';
 
@@ -16,3 +17,6 @@ export const DecodedToken = createParamDecorator((claim: string | undefined, con
 export const EncodedToken = createParamDecorator((_: unknown, context: ExecutionContext) =>
   getEncodedToken(clientOf(context)),
 );
+
+/** Injects the module's options with every default applied (`ResolvedJwtSocketOptions`), e.g. in your own SecretProvider. */
+export const InjectJwtSocketOptions = (): ParameterDecorator & PropertyDecorator => Inject(JWT_SOCKET_RESOLVED_OPTIONS);

@@ -155,6 +155,18 @@ function resolverDefaults(): Map<string, string> {
   return defaults;
 }
 
+/** The names an entry point of lib/ exports, `export *` followed, sorted. */
+function exportedNames(entry: string): string[] {
+  const path = join(ROOT, 'lib', entry);
+  const program = ts.createProgram([path], { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 });
+  const checker = program.getTypeChecker();
+  const moduleSymbol = checker.getSymbolAtLocation(program.getSourceFile(path)!)!;
+  return checker
+    .getExportsOfModule(moduleSymbol)
+    .map((symbol) => symbol.name)
+    .sort();
+}
+
 describe('README', () => {
   const blocks = codeBlocks(README);
 
@@ -188,6 +200,20 @@ describe('README', () => {
     expect([...rows.keys()].sort()).toEqual([...codes].sort());
     for (const cells of rows.values())
       expect(cells[2]).toMatch(/^(connect_error|unauthorized|exception)(, (unauthorized|exception))*$/);
+  });
+
+  it('documents in its API tables exactly what the two entry points export', () => {
+    const documented = (title: string) =>
+      section('API')
+        .split(title)[1]
+        .split('\n\n|')[1]
+        .split('\n')
+        .filter((line) => line.startsWith('|'))
+        .flatMap((line) => [...line.split('|')[1].matchAll(/`([A-Za-z_]+)`/g)].map((match) => match[1]));
+    const client = exportedNames('client.ts');
+    expect(documented('`nestjs-socketio-jwt/client`').sort()).toEqual(client);
+    const server = exportedNames('index.ts').filter((name) => !client.includes(name));
+    expect(documented('`nestjs-socketio-jwt`:').sort()).toEqual(server);
   });
 
   it('installs with `npm ci`, starts with `npm start`, tests with `npm test`, and CI runs exactly those', () => {
