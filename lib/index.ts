@@ -3,6 +3,7 @@
  * two equal). The client-safe part is re-exported from `./client`.
  */
 export { JwtSocketModule } from './jwt-socket.module';
+export { JwtSocketConfigError } from './options/config-error';
 export type { JwtSocketModuleExtras } from './jwt-socket.module-definition';
 export { JwtSocketIoAdapter } from './socket/io-adapter';
 export { JwtSocketGuard } from './jwt-socket.guard';

@@ -149,7 +149,7 @@ describe('issuers: bootstrap fails loudly on a malformed configuration', () => {
     [
       'a static key that is not a key',
       { issuers: { [TENANT_C]: { key: Buffer.alloc(0) } } },
-      /is not a usable public key or secret/,
+      /is missing or empty: received an empty Buffer/,
     ],
   ])('refuses %s', async (_name, options, message) => {
     await expect(bootstrap(options)).rejects.toThrow(message);

@@ -80,7 +80,11 @@ describe('jwks / issuers configuration fails loudly at bootstrap', () => {
       { issuers: { a: { jwksUri: 'nope' } } },
       /`issuers\["a"\].jwksUri` must be an absolute/,
     ],
-    ['an issuer with an empty key', { issuers: { a: { key: '' } } }, /`issuers\["a"\].key` is not a usable/],
+    [
+      'an issuer with an empty key',
+      { issuers: { a: { key: '' } } },
+      /`issuers\["a"\].key` is missing or empty: received an empty string/,
+    ],
     [
       'an issuer whose key fits none of its algorithms',
       { issuers: { a: { key: ec.publicPem, algorithms: ['RS256'] } } },

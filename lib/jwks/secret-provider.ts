@@ -1,3 +1,4 @@
+import { JwtSocketConfigError } from '../options/config-error';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { JWT_SOCKET_RESOLVED_OPTIONS } from '../options/constants';
 import { UnauthorizedError } from '../protocol/unauthorized-error';
@@ -5,7 +6,8 @@ import { JwtSocketErrorCode } from '../protocol/error-codes';
 import { quote } from './jwk';
 import { JwksKeySet } from './key-set';
 import { isJwksSource, type IssuerKeySource, type IssuerStaticKey } from './options';
-import { algorithmsForKey, assertAlgorithmsAllowed, isUsableSecret, toKeyObject } from '../verification/keys';
+import { algorithmsForKey } from '../verification/keys';
+import { assertAlgorithmsAllowed, resolveConfiguredKey } from '../options/check-keys';
 import type { ResolvedJwtSocketOptions, SecretContext } from '../options/module-options';
 import { SecretProvider } from '../verification/secret-provider';
 import type { JwtSocketAlgorithm, VerificationKey } from '../verification/verification-key';
@@ -30,7 +32,7 @@ export class JwksSecretProvider extends SecretProvider implements OnModuleDestro
     } else if (options.jwks) {
       this.keySet = new JwksKeySet(options.jwks, this.logger);
     } else {
-      throw new Error('JwtSocketModule: JwksSecretProvider needs the `jwks` or the `issuers` option');
+      throw new JwtSocketConfigError('JwtSocketModule: JwksSecretProvider needs the `jwks` or the `issuers` option');
     }
   }
 
@@ -75,20 +77,14 @@ function staticKey(
   allowed: readonly JwtSocketAlgorithm[] | undefined,
 ): VerificationKey {
   const name = `issuers[${JSON.stringify(issuer)}].key`;
-  let key;
-  try {
-    key = isUsableSecret(source.key) ? toKeyObject(source.key) : undefined;
-  } catch {
-    key = undefined;
-  }
-  if (!key) throw new Error(`JwtSocketModule: \`${name}\` is not a usable public key or secret`);
+  const key = resolveConfiguredKey(name, source.key);
   if (source.algorithms) assertAlgorithmsAllowed(source.algorithms);
   const usable = algorithmsForKey(key);
   const algorithms = (source.algorithms ?? usable).filter(
     (algorithm) => usable.includes(algorithm) && (!allowed || allowed.includes(algorithm)),
   );
   if (algorithms.length === 0) {
-    throw new Error(
+    throw new JwtSocketConfigError(
       `JwtSocketModule: \`${name}\` (${key.asymmetricKeyType ?? key.type}) cannot verify any allowed algorithm`,
     );
   }

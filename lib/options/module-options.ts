@@ -132,4 +132,6 @@ export type ResolvedJwtSocketOptions = Required<
   JwtSocketModuleOptions & {
     /** `maxAge` in seconds, parsed once at bootstrap. */
     maxAgeSeconds?: number;
+    /** `secret` as key material, parsed and checked once at bootstrap. */
+    secretKey?: KeyObject;
   };

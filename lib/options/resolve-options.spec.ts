@@ -1,5 +1,7 @@
+import { generateKeyPairSync, KeyObject } from 'node:crypto';
 import type { JwtSocketModuleOptions } from './module-options';
 import { resolveJwtSocketOptions } from './resolve-options';
+import { JwtSocketConfigError } from './config-error';
 
 describe('resolveJwtSocketOptions', () => {
   it('applies every default', () => {
@@ -18,6 +20,7 @@ describe('resolveJwtSocketOptions', () => {
       disconnectOnRefreshFailure: false,
       allowSubjectChange: false,
       stripHandshakeToken: true,
+      secretKey: expect.any(KeyObject),
     });
   });
 
@@ -42,7 +45,11 @@ describe('resolveJwtSocketOptions', () => {
       issuer: ['a', 'b'],
       maxAge: '1h',
     };
-    expect(resolveJwtSocketOptions(options)).toEqual({ ...options, maxAgeSeconds: 3600 });
+    expect(resolveJwtSocketOptions(options)).toEqual({
+      ...options,
+      maxAgeSeconds: 3600,
+      secretKey: expect.any(KeyObject),
+    });
   });
 
   it('does not modify the options it was given', () => {
@@ -126,5 +133,44 @@ describe('resolveJwtSocketOptions: claim requirements and maxAge that would chec
       subject: 'alice',
     };
     expect(resolveJwtSocketOptions(options)).toMatchObject(options);
+  });
+});
+
+describe('resolveJwtSocketOptions: key material, named and typed, never shown', () => {
+  it.each<[string, unknown, RegExp]>([
+    ['a number', 12345, /`secret` is not a usable public key or secret: received number\./],
+    ['an object', { key: 'x' }, /`secret` is not a usable public key or secret: received an object \(Object\)\./],
+    ['an empty string', '', /`secret` is missing or empty: received an empty string\./],
+  ])('refuses a secret that is %s, saying what it received', (_label, secret, message) => {
+    expect(() => resolveJwtSocketOptions({ secret: secret as string })).toThrow(message);
+  });
+
+  it('refuses a private key, as PEM and as a KeyObject, without showing it', () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    for (const secret of [pem, privateKey]) {
+      let failure: Error | undefined;
+      try {
+        resolveJwtSocketOptions({ secret });
+      } catch (error) {
+        failure = error as Error;
+      }
+      expect(failure).toBeInstanceOf(JwtSocketConfigError);
+      expect(failure?.message).toContain('`secret` is a private key. Give the public key');
+      expect(failure?.message).not.toContain('PRIVATE KEY');
+    }
+  });
+
+  it('lists the supported algorithms for an unknown one', () => {
+    expect(() => resolveJwtSocketOptions({ secret: 's', algorithms: ['HS999' as 'HS256'] })).toThrow(
+      /algorithm "HS999" is not supported\. Supported: HS256, HS384, HS512, RS256/,
+    );
+  });
+
+  it('throws JwtSocketConfigError, with its code, for every misconfiguration', () => {
+    expect(() => resolveJwtSocketOptions({ secret: 's', timeout: -1 })).toThrow(JwtSocketConfigError);
+    expect(() => resolveJwtSocketOptions({ secret: 's', timeout: -1 })).toThrow(
+      expect.objectContaining({ code: 'ERR_JWT_SOCKET_CONFIG' }),
+    );
   });
 });

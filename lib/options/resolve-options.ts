@@ -1,3 +1,4 @@
+import { JwtSocketConfigError } from './config-error';
 import {
   DEFAULT_DECODED_PROPERTY_NAME,
   DEFAULT_EVENT_MODE_TIMEOUT_MS,
@@ -6,7 +7,7 @@ import {
   DEFAULT_USER_PROPERTY_NAME,
 } from './constants';
 import { assertKeySourceOptions } from '../jwks/options';
-import { assertAlgorithmsAllowed } from '../verification/keys';
+import { assertAlgorithmsAllowed, assertAlgorithmsFitKey, resolveConfiguredKey } from './check-keys';
 import type { JwtSocketModuleOptions, ResolvedJwtSocketOptions } from './module-options';
 import ms from 'ms';
 
@@ -18,7 +19,7 @@ const EXPIRED_TOKEN_ACTIONS = ['disconnect', 'reject-events', 'ignore'];
 /** Applies the defaults and fails loudly on a misconfiguration, at bootstrap. */
 export function resolveJwtSocketOptions(options: JwtSocketModuleOptions | undefined): ResolvedJwtSocketOptions {
   if (!options || typeof options !== 'object') {
-    throw new Error('JwtSocketModule: options are required');
+    throw new JwtSocketConfigError('JwtSocketModule: options are required');
   }
   const resolved: ResolvedJwtSocketOptions = {
     ...options,
@@ -37,6 +38,10 @@ export function resolveJwtSocketOptions(options: JwtSocketModuleOptions | undefi
     stripHandshakeToken: options.stripHandshakeToken ?? true,
   };
   if (resolved.algorithms !== undefined) assertAlgorithmsAllowed(resolved.algorithms);
+  if (resolved.secret !== undefined && typeof resolved.secret !== 'function') {
+    resolved.secretKey = resolveConfiguredKey('secret', resolved.secret);
+    if (resolved.algorithms) assertAlgorithmsFitKey(resolved.algorithms, resolved.secretKey);
+  }
   assertClaimRequirements(resolved);
   if (resolved.maxAge !== undefined) resolved.maxAgeSeconds = maxAgeInSeconds(resolved.maxAge);
   assertKeySourceOptions(resolved);
@@ -46,12 +51,14 @@ export function resolveJwtSocketOptions(options: JwtSocketModuleOptions | undefi
   assertNonNegative('clockTolerance', resolved.clockTolerance);
   if (resolved.callback !== false) assertNonNegative('callback', resolved.callback);
   if (!EXPIRED_TOKEN_ACTIONS.includes(resolved.expiredTokenAction)) {
-    throw new Error(`JwtSocketModule: \`expiredTokenAction\` must be one of ${EXPIRED_TOKEN_ACTIONS.join(', ')}`);
+    throw new JwtSocketConfigError(
+      `JwtSocketModule: \`expiredTokenAction\` must be one of ${EXPIRED_TOKEN_ACTIONS.join(', ')}`,
+    );
   }
   assertPropertyName('decodedPropertyName', resolved.decodedPropertyName);
   assertPropertyName('userPropertyName', resolved.userPropertyName);
   if (resolved.onAuthenticated !== undefined && typeof resolved.onAuthenticated !== 'function') {
-    throw new Error('JwtSocketModule: `onAuthenticated` must be a function');
+    throw new JwtSocketConfigError('JwtSocketModule: `onAuthenticated` must be a function');
   }
   return resolved;
 }
@@ -68,7 +75,7 @@ function assertClaimRequirements(options: ResolvedJwtSocketOptions): void {
     const usable = (each: unknown) =>
       (typeof each === 'string' && each.length > 0) || (each instanceof RegExp && each.source !== '(?:)');
     if (audiences.length === 0 || !audiences.every(usable)) {
-      throw new Error(
+      throw new JwtSocketConfigError(
         'JwtSocketModule: `audience` must be a non-empty string or RegExp, or a non-empty array of them (an empty value would accept any `aud`)',
       );
     }
@@ -76,13 +83,15 @@ function assertClaimRequirements(options: ResolvedJwtSocketOptions): void {
   if (issuer !== undefined) {
     const issuers = Array.isArray(issuer) ? issuer : [issuer];
     if (issuers.length === 0 || !issuers.every((each) => typeof each === 'string' && each.length > 0)) {
-      throw new Error(
+      throw new JwtSocketConfigError(
         'JwtSocketModule: `issuer` must be a non-empty string or a non-empty array of them (an empty value would accept any `iss`)',
       );
     }
   }
   if (subject !== undefined && (typeof subject !== 'string' || subject.length === 0)) {
-    throw new Error('JwtSocketModule: `subject` must be a non-empty string (an empty value would accept any `sub`)');
+    throw new JwtSocketConfigError(
+      'JwtSocketModule: `subject` must be a non-empty string (an empty value would accept any `sub`)',
+    );
   }
 }
 
@@ -92,25 +101,27 @@ function maxAgeInSeconds(maxAge: unknown): number {
   const milliseconds = typeof maxAge === 'string' && maxAge.trim() !== '' ? parseTimespanMs(maxAge) : undefined;
   const value = typeof maxAge === 'number' ? maxAge : milliseconds === undefined ? undefined : milliseconds / 1000;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new Error('JwtSocketModule: `maxAge` must be a positive number of seconds or a timespan such as "2h"');
+    throw new JwtSocketConfigError(
+      'JwtSocketModule: `maxAge` must be a positive number of seconds or a timespan such as "2h"',
+    );
   }
   return value;
 }
 
 function assertNonNegative(name: string, value: unknown): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new Error(`JwtSocketModule: \`${name}\` must be a non-negative number`);
+    throw new JwtSocketConfigError(`JwtSocketModule: \`${name}\` must be a non-negative number`);
   }
 }
 
 function assertPositive(name: string, value: unknown): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new Error(`JwtSocketModule: \`${name}\` must be a positive number`);
+    throw new JwtSocketConfigError(`JwtSocketModule: \`${name}\` must be a positive number`);
   }
 }
 
 function assertPropertyName(name: string, value: unknown): void {
   if (typeof value !== 'string' || value.length === 0) {
-    throw new Error(`JwtSocketModule: \`${name}\` must be a non-empty string`);
+    throw new JwtSocketConfigError(`JwtSocketModule: \`${name}\` must be a non-empty string`);
   }
 }

@@ -1,3 +1,4 @@
+import { JwtSocketConfigError } from '../options/config-error';
 import { Injectable, Optional, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost, ModulesContainer } from '@nestjs/core';
 import { JwtSocketServers } from './server-registry';
@@ -24,7 +25,7 @@ export class JwtSocketAdapterCheck implements OnApplicationBootstrap {
     if (this.servers.managedServers().size > 0) return;
     const gateways = this.gatewayNames();
     if (gateways.length === 0) return;
-    throw new Error(
+    throw new JwtSocketConfigError(
       `JwtSocketModule: the gateways ${gateways.join(', ')} were not created by JwtSocketIoAdapter, so their sockets ` +
         'would connect unauthenticated. Add `app.useWebSocketAdapter(new JwtSocketIoAdapter(app));` in main.ts before ' +
         '`app.listen()` (to compose another socket.io adapter, extend JwtSocketIoAdapter and override createIOServer).',

@@ -1,3 +1,4 @@
+import { JwtSocketConfigError } from '../options/config-error';
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { Namespace, Server } from 'socket.io';
@@ -53,7 +54,7 @@ export class JwtSocketIoAdapter extends IoAdapter {
           sessions: this.app.get(JwtSocketSessions, { strict: false }),
         };
       } catch {
-        throw new Error(
+        throw new JwtSocketConfigError(
           'JwtSocketIoAdapter: JwtSocketModule is not imported. Add JwtSocketModule.forRoot({ ... }) or ' +
             'JwtSocketModule.forRootAsync({ ... }) to the imports of your application module.',
         );

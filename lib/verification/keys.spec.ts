@@ -1,5 +1,6 @@
 import { createSecretKey, generateKeyPairSync, KeyObject } from 'node:crypto';
-import { algorithmsForKey, assertAlgorithmsAllowed, assertAlgorithmsFitKey, isUsableSecret, toKeyObject } from './keys';
+import { assertAlgorithmsAllowed, assertAlgorithmsFitKey } from '../options/check-keys';
+import { algorithmsForKey, isUsableSecret, toKeyObject } from './keys';
 
 const rsa = generateKeyPairSync('rsa', {
   modulusLength: 2048,

@@ -13,7 +13,8 @@ const EC_ALGORITHM_BY_CURVE: Readonly<Record<string, readonly JwtSocketAlgorithm
   secp384r1: ['ES384'],
   secp521r1: ['ES512'],
 };
-const KNOWN_ALGORITHMS = new Set<string>([
+/** Every algorithm name the library verifies. */
+export const KNOWN_ALGORITHMS: ReadonlySet<string> = new Set<string>([
   ...HMAC_ALGORITHMS,
   ...RSA_ALGORITHMS,
   ...EC_ALGORITHMS,
@@ -73,25 +74,5 @@ export function algorithmsForKey(key: KeyObject): readonly JwtSocketAlgorithm[] 
       return EDDSA_ALGORITHMS;
     default:
       return [];
-  }
-}
-
-/** Throws at bootstrap on an empty list, `none`, or a name jsonwebtoken does not know. */
-export function assertAlgorithmsAllowed(algorithms: readonly string[]): void {
-  if (algorithms.length === 0) throw new Error('JwtSocketModule: `algorithms` must not be empty');
-  for (const algorithm of algorithms) {
-    if (!KNOWN_ALGORITHMS.has(algorithm)) {
-      throw new Error(`JwtSocketModule: algorithm "${algorithm}" is not supported (\`none\` is never allowed)`);
-    }
-  }
-}
-
-/** Throws at bootstrap when a static key cannot verify any of the pinned algorithms. */
-export function assertAlgorithmsFitKey(algorithms: readonly string[], key: KeyObject): void {
-  const usable = algorithmsForKey(key);
-  if (!algorithms.some((algorithm) => usable.includes(algorithm as JwtSocketAlgorithm))) {
-    throw new Error(
-      `JwtSocketModule: the configured key (${key.asymmetricKeyType ?? key.type}) cannot verify ${algorithms.join(', ')}`,
-    );
   }
 }

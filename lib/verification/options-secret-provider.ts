@@ -1,7 +1,7 @@
+import { describeReceived, JwtSocketConfigError } from '../options/config-error';
 import { Inject, Injectable } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
 import { JWT_SOCKET_RESOLVED_OPTIONS } from '../options/constants';
-import { isUsableSecret, toKeyObject } from './keys';
 import type {
   LegacySecretCallbackWithHeader,
   ResolvedJwtSocketOptions,
@@ -23,11 +23,11 @@ export class OptionsSecretProvider extends SecretProvider {
     const { secret } = options;
     if (typeof secret === 'function') {
       this.secretFunction = toSecretFunction(secret);
-    } else if (isUsableSecret(secret)) {
-      this.staticKey = toKeyObject(secret);
+    } else if (options.secretKey) {
+      this.staticKey = options.secretKey;
     } else {
-      throw new Error(
-        'JwtSocketModule: `secret` is missing or empty. Pass a non-empty `secret` or a `secretProvider` class.',
+      throw new JwtSocketConfigError(
+        `JwtSocketModule: \`secret\` is missing or empty (received ${describeReceived(secret)}). Pass a non-empty \`secret\`, \`jwks\`, \`issuers\` or a \`secretProvider\` class.`,
       );
     }
   }
