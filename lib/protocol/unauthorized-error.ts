@@ -23,11 +23,13 @@ export class UnauthorizedError extends Error {
   readonly type = UNAUTHORIZED_ERROR_TYPE;
   readonly data: UnauthorizedErrorData;
 
+  /** `options.cause` keeps the underlying failure for server-side logs; it is never sent to the client. */
   constructor(
     readonly code: JwtSocketErrorCode,
     message: string = JWT_SOCKET_ERROR_MESSAGES[code] ?? 'Unauthorized',
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = UNAUTHORIZED_ERROR_TYPE;
     this.data = { type: UNAUTHORIZED_ERROR_TYPE, code, message };
   }

@@ -1,18 +1,10 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
-import {
-  decode,
-  JsonWebTokenError,
-  NotBeforeError,
-  TokenExpiredError,
-  verify,
-  type Jwt,
-  type JwtPayload,
-  type VerifyOptions,
-} from 'jsonwebtoken';
+import { decode, verify, type Jwt, type JwtPayload, type VerifyOptions } from 'jsonwebtoken';
 import { JWT_SOCKET_RESOLVED_OPTIONS } from '../options/constants';
 import { UnauthorizedError } from '../protocol/unauthorized-error';
 import { JwtSocketErrorCode } from '../protocol/error-codes';
+import { fromJsonWebTokenError } from './jsonwebtoken-errors';
 import { identityClaim } from '../socket/identity-rooms';
 import { describeError } from './bounded-call';
 import { claimsOnlyOptions, EDDSA, verifyEdDsa } from './eddsa';
@@ -31,8 +23,6 @@ export interface VerifiedToken {
   /** Epoch ms of `exp` plus the clock tolerance; undefined when the token has no `exp`. */
   expiresAt?: number;
 }
-
-const CLAIM_ERRORS = /^jwt (audience|issuer|subject|jwtid|nonce) invalid|^invalid (nbf|exp) value|^iat required/;
 
 /** Turns whatever a client sent into verified claims, or throws an `UnauthorizedError`. */
 @Injectable()
@@ -99,7 +89,7 @@ export class TokenVerifier {
     } catch (error) {
       // jsonwebtoken checks the signature before the payload's shape: name a malformed token as such.
       decodeJwt(token);
-      throw toUnauthorizedError(error);
+      throw fromJsonWebTokenError(error);
     }
     assertNoCriticalExtensions(jwt.header);
     const claims = asClaims(jwt.payload);
@@ -176,7 +166,7 @@ export class TokenVerifier {
       claims =
         algorithm === EDDSA ? verifyEdDsa(token, key, this.eddsaClaimOptions) : verify(token, key, this.verifyOptions);
     } catch (error) {
-      throw toUnauthorizedError(error);
+      throw fromJsonWebTokenError(error);
     }
     return asClaims(claims);
   }
@@ -260,21 +250,6 @@ function asClaims(payload: unknown): JwtPayload {
 
 function isEdDsaKey(key: KeyObject): boolean {
   return key.asymmetricKeyType === 'ed25519' || key.asymmetricKeyType === 'ed448';
-}
-
-function toUnauthorizedError(error: unknown): UnauthorizedError {
-  if (error instanceof TokenExpiredError) return new UnauthorizedError(JwtSocketErrorCode.TOKEN_EXPIRED);
-  if (error instanceof NotBeforeError) {
-    return new UnauthorizedError(JwtSocketErrorCode.INVALID_CLAIMS, 'The token is not active yet');
-  }
-  if (error instanceof JsonWebTokenError && CLAIM_ERRORS.test(error.message)) {
-    return new UnauthorizedError(JwtSocketErrorCode.INVALID_CLAIMS);
-  }
-  // 'invalid token' is jsonwebtoken's word for a header or payload that does not decode.
-  if (error instanceof JsonWebTokenError && (error.message === 'jwt malformed' || error.message === 'invalid token')) {
-    return new UnauthorizedError(JwtSocketErrorCode.MALFORMED_TOKEN);
-  }
-  return new UnauthorizedError(JwtSocketErrorCode.INVALID_TOKEN);
 }
 
 function safeKid(jwt: Jwt): string {
