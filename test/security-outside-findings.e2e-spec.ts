@@ -12,7 +12,7 @@ import {
 import { JwtSocketSessions } from '../lib/socket/session-lifecycle';
 import { guardedGateway } from './fixtures/gateways';
 import { collect, dropTransport, reconnect } from './fixtures/lifecycle-clients';
-import { OnAnyGateway, RefusingMiddlewareGateway } from './fixtures/outside-gateways';
+import { ClientRoomsGateway, OnAnyGateway, RefusingMiddlewareGateway } from './fixtures/outside-gateways';
 import { RacesRevocationCheck, RacesSecrets } from './fixtures/races-held-steps';
 import { startApp, type TestApp } from './support/app';
 import { connectClient, connected, emitWithAck, nextEvent, roundTrip } from './support/client';
@@ -188,5 +188,75 @@ describe('a recovered socket that drops again during its re-check', () => {
     await roundTrip(socket);
     expect(news).toEqual(['still in the team']);
     expect(server.log.connected.filter((entry) => entry.sub === 'alice')).toHaveLength(2);
+  });
+});
+
+describe('identity rooms are the library’s (second outside round)', () => {
+  const SUB_ALICE = 'nestjs-socketio-jwt:sub:alice';
+  const JTI_ALICE = 'nestjs-socketio-jwt:jti:tok-1';
+
+  beforeEach(async () => {
+    server = await startApp({ jwtModule: JwtSocketModule.forRoot({ secret: SECRET }), gateways: [ClientRoomsGateway] });
+  });
+
+  const roomsClient = (sub: string, jti?: string) =>
+    connected(
+      connectClient(`${server!.url}/rooms`, {
+        auth: { token: signToken({ sub }, jti ? { jwtid: jti } : {}) },
+      }),
+    );
+
+  it('still revokes a socket that left its identity rooms through app code', async () => {
+    const alice = await roomsClient('alice', 'tok-1');
+    const left = await emitWithAck<string[]>(alice, 'leave', SUB_ALICE);
+    expect(await emitWithAck<string[]>(alice, 'leave', JTI_ALICE)).toEqual(left);
+    expect(left).toEqual(expect.arrayContaining([SUB_ALICE, JTI_ALICE]));
+    const gone = nextEvent(alice, 'disconnect');
+    expect(server!.app.get(JwtSocketRevoker).revokeSubject('alice')).toBe(1);
+    expect(await gone).toBe('io server disconnect');
+  });
+
+  it('does not let app code join a socket to another user’s identity room', async () => {
+    const eve = await roomsClient('eve');
+    const rooms = await emitWithAck<string[]>(eve, 'join', SUB_ALICE);
+    expect(rooms).not.toContain(SUB_ALICE);
+    expect(rooms).toContain('nestjs-socketio-jwt:sub:eve');
+    // Revoking alice does not touch eve, who only asked to be in alice's room.
+    expect(server!.app.get(JwtSocketRevoker).revokeSubject('alice')).toBe(0);
+    expect(await emitWithAck(eve, 'whoami')).toMatchObject({ sub: 'eve' });
+  });
+});
+
+describe('the authenticate protocol (second outside round)', () => {
+  it('answers the ack of an authenticate sent without a payload', async () => {
+    server = await startApp({
+      jwtModule: JwtSocketModule.forRoot({ secret: SECRET, handshake: false }),
+      gateways: [guardedGateway()],
+    });
+    const socket = await connected(connectClient(server.url));
+    const answer = await new Promise((resolve) => socket.emit('authenticate', resolve));
+    expect(answer).toMatchObject({ status: 'error', data: { code: 'credentials_bad_format' } });
+  });
+
+  it('keeps the token of authenticate away from onAny listeners', async () => {
+    server = await startApp({ jwtModule: JwtSocketModule.forRoot({ secret: SECRET }), gateways: [OnAnyGateway] });
+    const socket = await connected(
+      connectClient(`${server.url}/any`, { auth: { token: signToken({ sub: 'alice' }) } }),
+    );
+    await authenticateSocket(socket, signToken({ sub: 'alice' }, { jwtid: 'refreshed' }));
+    expect(await emitWithAck(socket, 'ping')).toBe('pong');
+    expect(server.log.handled).toEqual(['any:ping']);
+  });
+
+  it('refuses a numeric sub that is not a safe integer (it would name someone else)', async () => {
+    server = await startApp({ jwtModule: JwtSocketModule.forRoot({ secret: SECRET }), gateways: [guardedGateway()] });
+    const token = signToken({ sub: 2 ** 53 + 2 });
+    const outcome = await new Promise<string | undefined>((resolve) =>
+      connectClient(server!.url, { auth: { token } }).once(
+        'connect_error',
+        (error: Error & { data?: { code: string } }) => resolve(error.data?.code),
+      ),
+    );
+    expect(outcome).toBe('invalid_claims');
   });
 });

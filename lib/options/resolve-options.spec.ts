@@ -174,3 +174,39 @@ describe('resolveJwtSocketOptions: key material, named and typed, never shown', 
     );
   });
 });
+
+describe('resolveJwtSocketOptions: names that would break the socket, timers Node cannot hold', () => {
+  it.each<[string, Partial<JwtSocketModuleOptions>, RegExp]>([
+    [
+      'encodedPropertyName: data',
+      { encodedPropertyName: 'data' },
+      /`encodedPropertyName` "data" is a socket.io Socket property/,
+    ],
+    [
+      'encodedPropertyName: handshake',
+      { encodedPropertyName: 'handshake' },
+      /"handshake" is a socket.io Socket property/,
+    ],
+    [
+      'decodedPropertyName equal to userPropertyName',
+      { decodedPropertyName: 'me', userPropertyName: 'me' },
+      /must differ/,
+    ],
+    [
+      'decodedPropertyName: __proto__',
+      { decodedPropertyName: '__proto__' },
+      /`decodedPropertyName` must be a non-empty string that is not an Object.prototype member/,
+    ],
+    ['timeout above 2^31 - 1 ms', { timeout: 3_000_000_000 }, /`timeout` must be at most 2147483647 ms/],
+    ['secretTimeout above 2^31 - 1 ms', { secretTimeout: 3_000_000_000 }, /`secretTimeout` must be at most/],
+    ['callback above 2^31 - 1 ms', { callback: 3_000_000_000 }, /`callback` must be at most/],
+  ])('refuses %s', (_label, options, message) => {
+    expect(() => resolveJwtSocketOptions({ secret: 's', ...options })).toThrow(message);
+  });
+
+  it('accepts a name of its own for the raw token', () => {
+    expect(resolveJwtSocketOptions({ secret: 's', encodedPropertyName: 'encoded_token' }).encodedPropertyName).toBe(
+      'encoded_token',
+    );
+  });
+});

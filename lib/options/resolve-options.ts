@@ -1,4 +1,5 @@
-import { JwtSocketConfigError } from './config-error';
+import { describeReceived, JwtSocketConfigError } from './config-error';
+import { MAX_TIMER_DELAY_MS } from '../socket/expiry-schedule';
 import {
   DEFAULT_DECODED_PROPERTY_NAME,
   DEFAULT_EVENT_MODE_TIMEOUT_MS,
@@ -46,10 +47,15 @@ export function resolveJwtSocketOptions(options: JwtSocketModuleOptions | undefi
   if (resolved.maxAge !== undefined) resolved.maxAgeSeconds = maxAgeInSeconds(resolved.maxAge);
   assertKeySourceOptions(resolved);
   assertNonNegative('timeout', resolved.timeout);
+  assertTimerDelay('timeout', resolved.timeout);
   assertPositive('secretTimeout', resolved.secretTimeout);
+  assertTimerDelay('secretTimeout', resolved.secretTimeout);
   assertPositive('maxTokenLength', resolved.maxTokenLength);
   assertNonNegative('clockTolerance', resolved.clockTolerance);
-  if (resolved.callback !== false) assertNonNegative('callback', resolved.callback);
+  if (resolved.callback !== false) {
+    assertNonNegative('callback', resolved.callback);
+    assertTimerDelay('callback', resolved.callback);
+  }
   if (!EXPIRED_TOKEN_ACTIONS.includes(resolved.expiredTokenAction)) {
     throw new JwtSocketConfigError(
       `JwtSocketModule: \`expiredTokenAction\` must be one of ${EXPIRED_TOKEN_ACTIONS.join(', ')}`,
@@ -57,6 +63,20 @@ export function resolveJwtSocketOptions(options: JwtSocketModuleOptions | undefi
   }
   assertPropertyName('decodedPropertyName', resolved.decodedPropertyName);
   assertPropertyName('userPropertyName', resolved.userPropertyName);
+  if (resolved.decodedPropertyName === resolved.userPropertyName) {
+    throw new JwtSocketConfigError(
+      'JwtSocketModule: `decodedPropertyName` and `userPropertyName` must differ (the user would overwrite the claims)',
+    );
+  }
+  if (resolved.encodedPropertyName !== undefined) {
+    assertPropertyName('encodedPropertyName', resolved.encodedPropertyName);
+    // The raw token would replace what socket.io ships in fetchSockets() (`data`, `handshake`) or relies on.
+    if (resolved.encodedPropertyName in SOCKET_OWN_PROPERTIES) {
+      throw new JwtSocketConfigError(
+        `JwtSocketModule: \`encodedPropertyName\` ${JSON.stringify(resolved.encodedPropertyName)} is a socket.io Socket property; choose a name of your own (e.g. 'encoded_token')`,
+      );
+    }
+  }
   if (resolved.onAuthenticated !== undefined && typeof resolved.onAuthenticated !== 'function') {
     throw new JwtSocketConfigError('JwtSocketModule: `onAuthenticated` must be a function');
   }
@@ -108,6 +128,15 @@ function maxAgeInSeconds(maxAge: unknown): number {
   return value;
 }
 
+/** Node fires a timer at once (with a warning) for a delay above 2^31 - 1 ms, about 24.8 days. */
+function assertTimerDelay(name: string, value: number): void {
+  if (value > MAX_TIMER_DELAY_MS) {
+    throw new JwtSocketConfigError(
+      `JwtSocketModule: \`${name}\` must be at most ${MAX_TIMER_DELAY_MS} ms (about 24.8 days): Node fires longer timers at once`,
+    );
+  }
+}
+
 function assertNonNegative(name: string, value: unknown): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw new JwtSocketConfigError(`JwtSocketModule: \`${name}\` must be a non-negative number`);
@@ -120,8 +149,51 @@ function assertPositive(name: string, value: unknown): void {
   }
 }
 
+/** Keys of `socket.data` / the socket: a non-empty name that is not an Object.prototype member. */
 function assertPropertyName(name: string, value: unknown): void {
-  if (typeof value !== 'string' || value.length === 0) {
-    throw new JwtSocketConfigError(`JwtSocketModule: \`${name}\` must be a non-empty string`);
+  if (typeof value !== 'string' || value.length === 0 || value in Object.prototype) {
+    throw new JwtSocketConfigError(
+      `JwtSocketModule: \`${name}\` must be a non-empty string that is not an Object.prototype member (such as __proto__); received ${typeof value === 'string' ? JSON.stringify(value) : describeReceived(value)}`,
+    );
   }
 }
+
+/** What a socket.io Socket carries itself (socket.io 4): an `encodedPropertyName` must not replace any of it. */
+const SOCKET_OWN_PROPERTIES: Readonly<Record<string, true>> = Object.fromEntries(
+  [
+    'id',
+    'pid',
+    'nsp',
+    'client',
+    'conn',
+    'server',
+    'adapter',
+    'data',
+    'handshake',
+    'rooms',
+    'connected',
+    'disconnected',
+    'recovered',
+    'acks',
+    'fns',
+    'flags',
+    'request',
+    'broadcast',
+    'volatile',
+    'local',
+    'timeout',
+    'emit',
+    'on',
+    'once',
+    'join',
+    'leave',
+    'disconnect',
+    'use',
+    'send',
+    'write',
+    'to',
+    'in',
+    'except',
+    'compress',
+  ].map((key) => [key, true]),
+);

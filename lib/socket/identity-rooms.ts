@@ -2,41 +2,77 @@ import type { JwtPayload } from 'jsonwebtoken';
 import type { Socket } from 'socket.io';
 import { SUBJECT_ROOM_PREFIX, TOKEN_ID_ROOM_PREFIX } from '../options/constants';
 
-/** The rooms an authenticated socket joins so that revocation reaches it through any adapter. */
+/**
+ * The rooms of an authenticated socket's identity (`sub`, `jti`), for the app to reach a user's
+ * sockets on every node. Only the library puts a socket in them or takes it out: a room of these
+ * prefixes that app code (or a client, through a handler) asks to join or leave is ignored.
+ */
 export function identityRooms(claims: JwtPayload | undefined): string[] {
   const rooms: string[] = [];
   const subject = identityClaim(claims?.sub);
   const tokenId = identityClaim(claims?.jti);
-  if (subject !== undefined) rooms.push(subjectRoom(subject));
-  if (tokenId !== undefined) rooms.push(tokenIdRoom(tokenId));
+  if (subject !== undefined) rooms.push(SUBJECT_ROOM_PREFIX + subject);
+  if (tokenId !== undefined) rooms.push(TOKEN_ID_ROOM_PREFIX + tokenId);
   return rooms;
 }
 
-export function subjectRoom(subject: string | number): string {
-  return SUBJECT_ROOM_PREFIX + String(subject);
-}
-
-export function tokenIdRoom(tokenId: string | number): string {
-  return TOKEN_ID_ROOM_PREFIX + String(tokenId);
-}
-
-export function isIdentityRoom(room: string): boolean {
-  return room.startsWith(SUBJECT_ROOM_PREFIX) || room.startsWith(TOKEN_ID_ROOM_PREFIX);
+export function isIdentityRoom(room: unknown): boolean {
+  return typeof room === 'string' && (room.startsWith(SUBJECT_ROOM_PREFIX) || room.startsWith(TOKEN_ID_ROOM_PREFIX));
 }
 
 /**
- * `sub` or `jti` as the string that names it in rooms and revocations: a string, or a finite
- * number stringified. Anything else (the verifier refuses it) is undefined.
+ * `sub` or `jti` as the string that names it in rooms and revocations: a non-empty string, or a
+ * safe integer stringified (a larger number would name someone else after rounding). Anything
+ * else (the verifier refuses it) is undefined.
  */
 export function identityClaim(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'string') return value.length > 0 ? value : undefined;
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
   return undefined;
+}
+
+/** True while the library itself joins or leaves identity rooms. */
+let libraryMovesIdentityRooms = false;
+
+export function joinIdentityRooms(socket: Socket, claims: JwtPayload | undefined): void {
+  asLibrary(() => void socket.join(identityRooms(claims)));
 }
 
 /** After a refresh: leaves the identity rooms of the previous claims that the new ones do not name. */
 export function moveIdentityRooms(socket: Socket, claims: JwtPayload | undefined): void {
   const next = identityRooms(claims);
-  for (const room of socket.rooms) if (isIdentityRoom(room) && !next.includes(room)) void socket.leave(room);
-  void socket.join(next);
+  asLibrary(() => {
+    for (const room of socket.rooms) if (isIdentityRoom(room) && !next.includes(room)) void socket.leave(room);
+    void socket.join(next);
+  });
+}
+
+/** The part of a socket.io adapter that joins and leaves rooms (every adapter has it). */
+interface RoomAdapter {
+  addAll(id: string, rooms: Set<string>): unknown;
+  del(id: string, room: string): unknown;
+}
+
+/** Once per adapter instance: identity rooms are the library's to join and leave. */
+export function reserveIdentityRooms(adapter: RoomAdapter): void {
+  const addAll = adapter.addAll.bind(adapter);
+  const del = adapter.del.bind(adapter);
+  adapter.addAll = (id, rooms) => addAll(id, libraryMovesIdentityRooms ? rooms : withoutIdentityRooms(rooms));
+  adapter.del = (id, room) => (libraryMovesIdentityRooms || !isIdentityRoom(room) ? del(id, room) : undefined);
+}
+
+function withoutIdentityRooms(rooms: Set<string>): Set<string> {
+  for (const room of rooms) {
+    if (isIdentityRoom(room)) return new Set([...rooms].filter((each) => !isIdentityRoom(each)));
+  }
+  return rooms;
+}
+
+function asLibrary(move: () => void): void {
+  libraryMovesIdentityRooms = true;
+  try {
+    move();
+  } finally {
+    libraryMovesIdentityRooms = false;
+  }
 }

@@ -3,7 +3,8 @@ import type { Namespace, Socket } from 'socket.io';
 import { REVOKE_EVENT } from '../options/constants';
 import { UnauthorizedError } from '../protocol/unauthorized-error';
 import { JwtSocketErrorCode } from '../protocol/error-codes';
-import { identityClaim, subjectRoom, tokenIdRoom } from './identity-rooms';
+import { identityClaim } from './identity-rooms';
+import { sessionOf } from './session-state';
 import { AuthenticationsInFlight } from './authentications-in-flight';
 import { JwtSocketServers } from './server-registry';
 import { JwtSocketSessions } from './session-lifecycle';
@@ -51,30 +52,23 @@ export class JwtSocketRevoker {
   }
 
   /**
-   * Open sockets (found by their identity rooms) and authentications still running (which have no
-   * room yet) alike: each socket is counted once.
+   * Open sockets, found through their sessions (the one source of truth for their claims, whatever
+   * rooms they were moved in or out of), and authentications still running: each socket counted once.
    */
   private revokeLocally(target: RevocationTarget): number {
     const subject = identityClaim(target.subject);
     const tokenId = identityClaim(target.tokenId);
+    if (subject === undefined && tokenId === undefined) return 0;
     const revoked = new Set<Socket>(this.inFlight.revoke(subject, tokenId));
     const error = new UnauthorizedError(JwtSocketErrorCode.TOKEN_REVOKED);
-    if (subject !== undefined) this.revokeRoom(subjectRoom(subject), error, revoked);
-    if (tokenId !== undefined) this.revokeRoom(tokenIdRoom(tokenId), error, revoked);
-    return revoked.size;
-  }
-
-  private revokeRoom(room: string, error: UnauthorizedError, revoked: Set<Socket>): void {
     for (const namespace of this.servers.namespaces()) {
-      const ids = namespace.adapter.rooms.get(room);
-      if (!ids) continue;
-      for (const id of [...ids]) {
-        const socket = namespace.sockets.get(id);
-        if (!socket) continue;
+      for (const socket of namespace.sockets.values()) {
+        if (!holdsIdentity(socket, subject, tokenId)) continue;
         this.sessions.revokeSocket(socket, error);
         revoked.add(socket);
       }
     }
+    return revoked.size;
   }
 }
 
@@ -89,4 +83,14 @@ function toRevocationTarget(message: unknown): RevocationTarget {
   if (typeof subject === 'string' || typeof subject === 'number') target.subject = subject;
   if (typeof tokenId === 'string' || typeof tokenId === 'number') target.tokenId = tokenId;
   return target;
+}
+
+/** An authenticated socket whose current token names the subject or the token id. */
+function holdsIdentity(socket: Socket, subject: string | undefined, tokenId: string | undefined): boolean {
+  const session = sessionOf(socket);
+  if (!session?.authenticated) return false;
+  return (
+    (subject !== undefined && identityClaim(session.claims?.sub) === subject) ||
+    (tokenId !== undefined && identityClaim(session.claims?.jti) === tokenId)
+  );
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Namespace, Server } from 'socket.io';
+import { reserveIdentityRooms } from './identity-rooms';
 import { withholdMissedPackets, type RestoringAdapter } from './recovery';
 import { JwtSocketSessions } from './session-lifecycle';
 import { namespacesOf, useFirst } from './socket-internals';
@@ -13,7 +14,7 @@ export class JwtSocketServers {
   private readonly servers = new Set<Server>();
   private readonly listeners: Array<(server: Server) => void> = [];
   private readonly protectedNamespaces = new WeakSet<Namespace>();
-  private readonly recoveryGuardedAdapters = new WeakSet<object>();
+  private readonly guardedAdapters = new WeakSet<object>();
 
   constructor(private readonly sessions: JwtSocketSessions) {}
 
@@ -35,7 +36,7 @@ export class JwtSocketServers {
       this.protectNamespace(serverOrNamespace);
     }
     // A createIOServer override may have replaced the adapters since (`server.adapter(...)`).
-    for (const each of namespacesOf(server)) this.guardRecovery(each);
+    for (const each of namespacesOf(server)) this.guardAdapter(each);
   }
 
   /** The servers the adapter created, in creation order. */
@@ -59,7 +60,7 @@ export class JwtSocketServers {
   }
 
   private protectNamespace(namespace: Namespace): void {
-    this.guardRecovery(namespace);
+    this.guardAdapter(namespace);
     if (this.protectedNamespaces.has(namespace)) return;
     this.protectedNamespaces.add(namespace);
     // First, even before middleware a ParentNamespace copied to its child: no app middleware sees
@@ -70,11 +71,12 @@ export class JwtSocketServers {
   }
 
   /** Once per adapter instance: socket.io creates a new one per namespace on `server.adapter(...)`. */
-  private guardRecovery(namespace: Namespace): void {
-    const adapter = namespace.adapter as unknown as RestoringAdapter;
-    if (this.recoveryGuardedAdapters.has(adapter)) return;
-    this.recoveryGuardedAdapters.add(adapter);
-    withholdMissedPackets(adapter);
+  private guardAdapter(namespace: Namespace): void {
+    const adapter = namespace.adapter;
+    if (this.guardedAdapters.has(adapter)) return;
+    this.guardedAdapters.add(adapter);
+    withholdMissedPackets(adapter as unknown as RestoringAdapter);
+    reserveIdentityRooms(adapter);
   }
 }
 

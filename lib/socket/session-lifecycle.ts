@@ -8,7 +8,7 @@ import { UnauthorizedError } from '../protocol/unauthorized-error';
 import { describeError } from '../verification/bounded-call';
 import { AuthenticationsInFlight, endAttempt } from './authentications-in-flight';
 import { extractHandshakeToken, tokenOfAuthenticatePayload } from './handshake-token';
-import { identityRooms, moveIdentityRooms } from './identity-rooms';
+import { joinIdentityRooms, moveIdentityRooms } from './identity-rooms';
 import { deliverWithheldPackets, discardRestoredSession, holdRestoredSession } from './recovery';
 import { answerAck, sendUnauthorizedAndDisconnect, takePendingAck, type AuthenticateAck } from './refusal';
 import { SessionExpiry } from './session-expiry';
@@ -56,7 +56,7 @@ export class JwtSocketSessions {
     this.onConnection = (socket) => this.startSession(socket);
     this.onAuthenticateMessage = function (this: Socket, ...args: unknown[]) {
       const last = args[args.length - 1];
-      const ack = args.length > 1 && typeof last === 'function' ? (args.pop() as AuthenticateAck) : undefined;
+      const ack = typeof last === 'function' ? (args.pop() as AuthenticateAck) : undefined;
       sessions.handleAuthenticate(this, args[0], ack).catch((error: unknown) => sessions.logUnexpected(error));
     };
     this.onDisconnect = function (this: Socket) {
@@ -205,7 +205,7 @@ export class JwtSocketSessions {
   /** A connected, authenticated socket: visible to broadcasts, in its identity rooms, with its expiry armed. */
   private activate(socket: Socket, session: JwtSocketSession): void {
     reveal(socket, session);
-    void socket.join(identityRooms(session.claims));
+    joinIdentityRooms(socket, session.claims);
     this.expiry.arm(socket, session);
     deliverWithheldPackets(socket);
     const deferred = session.deferred;

@@ -24,6 +24,7 @@ export interface OverridableSocketMembers {
 }
 
 interface SocketInternals extends OverridableSocketMembers {
+  emitUntyped(event: string, ...args: unknown[]): boolean;
   nsp: Namespace & { _ids: number };
   ack(id: number): (...args: unknown[]) => void;
   registerAckCallback(id: number, ack: (...args: unknown[]) => void): void;
@@ -47,13 +48,13 @@ export function overrideSocketMembers(socket: Socket, members: OverridableSocket
 }
 
 /** Puts the class's own members back (reassigned rather than deleted, so sockets keep one shape). */
+/** Puts `join`, `leave` and `leaveAll` back; `onevent` stays the library's for the socket's life. */
 export function restoreSocketMembers(socket: Socket): void {
   const prototype = Object.getPrototypeOf(socket) as OverridableSocketMembers;
   const own = socket as unknown as OverridableSocketMembers;
   own.join = prototype.join;
   own.leave = prototype.leave;
   own.leaveAll = prototype.leaveAll;
-  own.onevent = prototype.onevent;
 }
 
 export function classSocketMembers(socket: Socket): OverridableSocketMembers {
@@ -69,6 +70,17 @@ export function forgetRecoverySession(socket: Socket): void {
   const pid = (socket as unknown as { pid?: string }).pid;
   const sessions = (socket.nsp.adapter as unknown as { sessions?: unknown }).sessions;
   if (pid !== undefined && sessions instanceof Map) sessions.delete(pid);
+}
+
+/**
+ * Hands an incoming event to its listeners only: no `onAny` listener and no socket middleware
+ * (`socket.use`) sees it. For `authenticate`, whose payload is a token.
+ */
+export function deliverToListenersOnly(socket: Socket, packet: IncomingEventPacket): void {
+  if (!socket.connected || !packet.data) return;
+  const internals = socket as unknown as SocketInternals;
+  const args = packet.id === undefined || packet.id === null ? packet.data : [...packet.data, internals.ack(packet.id)];
+  internals.emitUntyped(...(args as [string, ...unknown[]]));
 }
 
 /** Answers the ack of an incoming event that no listener will see. */

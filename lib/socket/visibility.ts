@@ -8,6 +8,7 @@ import { sessionOf, type JwtSocketSession } from './session-state';
 import {
   answerIncomingAck,
   classSocketMembers,
+  deliverToListenersOnly,
   overrideSocketMembers,
   restoreSocketMembers,
   type IncomingEventPacket,
@@ -83,12 +84,12 @@ const HIDDEN_SOCKET_MEMBERS: OverridableSocketMembers = {
     if (session?.attempt) endAttempt(session.attempt);
   },
 
+  /** Stays installed once the socket is visible: `authenticate` always takes the private path. */
   onevent(this: Socket, packet: IncomingEventPacket): void {
+    // A token is in the payload: no `onAny` listener or socket middleware of the app may log it.
+    if (packet.data?.[0] === JwtSocketEvent.AUTHENTICATE) return deliverToListenersOnly(this, packet);
     const session = sessionOf(this);
-    if (session && !session.closing && packet.data?.[0] === JwtSocketEvent.AUTHENTICATE) {
-      classSocketMembers(this).onevent.call(this, packet);
-      return;
-    }
+    if (!session?.hidden) return classSocketMembers(this).onevent.call(this, packet);
     // Dropped: no listener runs. A client waiting on an ack still gets an answer.
     const refusal = session?.closing ?? new UnauthorizedError(JwtSocketErrorCode.CREDENTIALS_REQUIRED);
     answerIncomingAck(this, packet, { status: 'error', ...refusal.toJSON() });

@@ -5,7 +5,6 @@ import { JWT_SOCKET_RESOLVED_OPTIONS } from '../options/constants';
 import { UnauthorizedError } from '../protocol/unauthorized-error';
 import { JwtSocketErrorCode } from '../protocol/error-codes';
 import { fromJsonWebTokenError } from './jsonwebtoken-errors';
-import { identityClaim } from '../socket/identity-rooms';
 import { describeError } from './bounded-call';
 import { claimsOnlyOptions, EDDSA, verifyEdDsa } from './eddsa';
 import { assertAlgorithmsFitKey } from '../options/check-keys';
@@ -232,10 +231,13 @@ function assertNoCriticalExtensions(header: Jwt['header']): void {
  */
 function assertIdentityClaims(claims: JwtPayload): void {
   for (const name of ['sub', 'jti'] as const) {
-    if (claims[name] !== undefined && identityClaim(claims[name]) === undefined) {
+    const value: unknown = claims[name];
+    // An empty string is accepted but names nobody (no room, no recovery, no refresh to it).
+    const usable = value === undefined || typeof value === 'string' || Number.isSafeInteger(value);
+    if (!usable) {
       throw new UnauthorizedError(
         JwtSocketErrorCode.INVALID_CLAIMS,
-        `The token claim ${name} must be a string or a number`,
+        `The token claim ${name} must be a string or a safe integer`,
       );
     }
   }
