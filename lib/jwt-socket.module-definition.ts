@@ -1,6 +1,6 @@
 import { ConfigurableModuleBuilder, type Provider, type Type } from '@nestjs/common';
 import { JWT_SOCKET_RESOLVED_OPTIONS } from './options/constants';
-import { usesKeySources } from './jwks/options';
+import { usesKeySources } from './options/check-key-sources';
 import { JwksSecretProvider } from './jwks/secret-provider';
 import { OptionsSecretProvider } from './verification/options-secret-provider';
 import type { JwtSocketModuleOptions, ResolvedJwtSocketOptions } from './options/module-options';

@@ -2,10 +2,9 @@ import type { KeyObject } from 'node:crypto';
 import type { JwtHeader, JwtPayload } from 'jsonwebtoken';
 import type { Socket } from 'socket.io';
 import type { IssuerKeySource, JwksOptions } from '../jwks/options';
-import type { JwtSocketAlgorithm, VerificationKey } from '../verification/verification-key';
+import type { JwtSocketAlgorithm, SecretKey, VerificationKey } from '../verification/verification-key';
 
-/** Key material a SecretProvider may return: an HMAC secret, a PEM key, or a `KeyObject`. */
-export type SecretKey = string | Buffer | KeyObject;
+export type { SecretKey };
 
 /** The part of a socket.io handshake the library reads. */
 export type JwtSocketHandshake = Socket['handshake'];

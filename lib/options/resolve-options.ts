@@ -7,7 +7,7 @@ import {
   DEFAULT_SECRET_TIMEOUT_MS,
   DEFAULT_USER_PROPERTY_NAME,
 } from './constants';
-import { assertKeySourceOptions } from '../jwks/options';
+import { assertKeySourceOptions } from './check-key-sources';
 import { assertAlgorithmsAllowed, assertAlgorithmsFitKey, resolveConfiguredKey } from './check-keys';
 import type { JwtSocketModuleOptions, ResolvedJwtSocketOptions } from './module-options';
 import ms from 'ms';

@@ -1,6 +1,7 @@
 import type { JwtSocketHandshake } from '../options/module-options';
 import { UnauthorizedError } from '../protocol/unauthorized-error';
-import { extractHandshakeToken, normalizeToken, stripTokenFromHandshake } from './handshake-token';
+import { normalizeToken } from '../verification/token-shape';
+import { extractHandshakeToken, stripTokenFromHandshake } from './handshake-token';
 
 function handshake(parts: {
   auth?: Record<string, unknown>;

@@ -2,7 +2,6 @@ import { UnauthorizedError } from '../protocol/unauthorized-error';
 import { JwtSocketErrorCode } from '../protocol/error-codes';
 import type { JwtSocketHandshake } from '../options/module-options';
 
-const BEARER_PREFIX = /^bearer\s+/i;
 const AUTHORIZATION_HEADER = /^(\S+)\s+(\S+)\s*$/;
 
 /**
@@ -26,25 +25,6 @@ function tokenFromAuthorizationHeader(header: unknown): string {
     throw new UnauthorizedError(JwtSocketErrorCode.CREDENTIALS_BAD_FORMAT, 'Format is Authorization: Bearer [token]');
   }
   return match[2];
-}
-
-/** Validates what a client sent as a token and strips an optional `Bearer ` prefix. */
-export function normalizeToken(value: unknown, maxLength: number): string {
-  if (value === undefined || value === null) {
-    throw new UnauthorizedError(JwtSocketErrorCode.CREDENTIALS_REQUIRED);
-  }
-  if (typeof value !== 'string') {
-    throw new UnauthorizedError(JwtSocketErrorCode.CREDENTIALS_BAD_FORMAT, 'The token must be a string');
-  }
-  if (value.length > maxLength) {
-    throw new UnauthorizedError(
-      JwtSocketErrorCode.CREDENTIALS_BAD_FORMAT,
-      `The token is longer than ${maxLength} characters`,
-    );
-  }
-  const token = value.replace(BEARER_PREFIX, '').trim();
-  if (token.length === 0) throw new UnauthorizedError(JwtSocketErrorCode.CREDENTIALS_REQUIRED);
-  return token;
 }
 
 /** A copy of the handshake without the token, since `fetchSockets()` ships the handshake to every node. */

@@ -6,14 +6,14 @@ import { JwtSocketErrorCode } from '../protocol/error-codes';
 import { JwtSocketEvent } from '../protocol/events';
 import { UnauthorizedError } from '../protocol/unauthorized-error';
 import { describeError } from '../verification/bounded-call';
+import { AuthenticateMessages, type SessionTransitions } from './authenticate-message';
 import { AuthenticationsInFlight, endAttempt } from './authentications-in-flight';
-import { extractHandshakeToken, tokenOfAuthenticatePayload } from './handshake-token';
-import { joinIdentityRooms, moveIdentityRooms } from './identity-rooms';
+import { extractHandshakeToken } from './handshake-token';
+import { joinIdentityRooms } from './identity-rooms';
 import { deliverWithheldPackets, discardRestoredSession, holdRestoredSession } from './recovery';
 import { answerAck, sendUnauthorizedAndDisconnect, takePendingAck, type AuthenticateAck } from './refusal';
 import { SessionExpiry } from './session-expiry';
 import { createSession, sessionOf, type JwtSocketSession } from './session-state';
-import { emitDirectly } from './socket-internals';
 import { SocketAuthenticator } from './socket-authenticator';
 import { forgetPendingRooms, hide, reveal } from './visibility';
 
@@ -27,7 +27,7 @@ type ConnectionCallback = (socket: Socket) => void;
  * socket costs a session object and no closures.
  */
 @Injectable()
-export class JwtSocketSessions {
+export class JwtSocketSessions implements SessionTransitions {
   /** Runs first on every protected namespace: hides the socket and, in handshake mode, authenticates it. */
   readonly middleware: Middleware;
   /** Runs before any gateway's `connection` listener. */
@@ -37,6 +37,7 @@ export class JwtSocketSessions {
   private readonly onDisconnect: (this: Socket) => void;
   private readonly onAuthenticationTimeout: (socket: Socket) => void;
   private readonly expiry: SessionExpiry;
+  private readonly messages: AuthenticateMessages;
   private readonly readHandshakeToken = (socket: Socket): unknown =>
     extractHandshakeToken(socket.handshake, this.options.tokenFromQuery);
 
@@ -57,12 +58,13 @@ export class JwtSocketSessions {
     this.onAuthenticateMessage = function (this: Socket, ...args: unknown[]) {
       const last = args[args.length - 1];
       const ack = typeof last === 'function' ? (args.pop() as AuthenticateAck) : undefined;
-      sessions.handleAuthenticate(this, args[0], ack).catch((error: unknown) => sessions.logUnexpected(error));
+      sessions.messages.handle(this, args[0], ack).catch((error: unknown) => sessions.logUnexpected(error));
     };
     this.onDisconnect = function (this: Socket) {
       sessions.endSession(this);
     };
     this.onAuthenticationTimeout = (socket) => this.refusePending(socket, JwtSocketErrorCode.AUTHENTICATION_TIMEOUT);
+    this.messages = new AuthenticateMessages(options, authenticator, this);
     this.expiry = new SessionExpiry(options.expiredTokenAction, (socket, session) =>
       this.close(socket, session, new UnauthorizedError(JwtSocketErrorCode.TOKEN_EXPIRED)),
     );
@@ -159,49 +161,6 @@ export class JwtSocketSessions {
     if (socket.connected) this.activateSafely(socket, session);
   }
 
-  /** `authenticate { token }`: the first authentication in event mode, a refresh in either mode. */
-  private async handleAuthenticate(socket: Socket, payload: unknown, ack: AuthenticateAck | undefined): Promise<void> {
-    const session = sessionOf(socket);
-    if (!session || socket.disconnected) return;
-    if (session.closing) return answerAck(ack, session.closing);
-    if (session.verifying) {
-      const inProgress = new UnauthorizedError(JwtSocketErrorCode.AUTHENTICATION_IN_PROGRESS);
-      answerAck(ack, inProgress);
-      emitDirectly(socket, JwtSocketEvent.UNAUTHORIZED, [inProgress.toJSON()]);
-      return;
-    }
-    const isRefresh = session.authenticated;
-    // A valid-looking `authenticate` arrived in time: its verification decides, not the timeout.
-    if (!isRefresh) clearTimeout(session.authenticationTimer);
-    // Kept on the session: a `close` meanwhile (revocation, expiry) answers it before the disconnect.
-    session.pendingAck = ack;
-    try {
-      await this.authenticator.authenticate(socket, session, () => tokenOfAuthenticatePayload(payload), isRefresh);
-    } catch (error) {
-      this.refuseAuthenticate(socket, session, this.toUnauthorizedError(error), isRefresh);
-      return;
-    } finally {
-      this.endAttempt(session);
-    }
-    if (socket.disconnected) return;
-    if (isRefresh) {
-      moveIdentityRooms(socket, session.claims);
-      this.expiry.arm(socket, session);
-    } else if (!this.activateSafely(socket, session)) {
-      return;
-    }
-    answerAck(takePendingAck(session), undefined);
-    socket.emit(JwtSocketEvent.AUTHENTICATED);
-  }
-
-  private refuseAuthenticate(socket: Socket, session: JwtSocketSession, error: UnauthorizedError, isRefresh: boolean) {
-    if (socket.disconnected || session.closing) return;
-    // The answer first: it must reach the client before the disconnect that may follow.
-    answerAck(takePendingAck(session), error);
-    if (!isRefresh || this.options.disconnectOnRefreshFailure) this.close(socket, session, error);
-    else socket.emit(JwtSocketEvent.UNAUTHORIZED, error.toJSON());
-  }
-
   /** A connected, authenticated socket: visible to broadcasts, in its identity rooms, with its expiry armed. */
   private activate(socket: Socket, session: JwtSocketSession): void {
     reveal(socket, session);
@@ -214,7 +173,7 @@ export class JwtSocketSessions {
   }
 
   /** `activate`, refusing the socket if anything in it throws. False when the socket was refused. */
-  private activateSafely(socket: Socket, session: JwtSocketSession): boolean {
+  activateSafely(socket: Socket, session: JwtSocketSession): boolean {
     try {
       this.activate(socket, session);
     } catch (error) {
@@ -254,7 +213,7 @@ export class JwtSocketSessions {
    * Refuses a socket for good: access withdrawn and hidden at once (no handler, no broadcast, no
    * second authentication), then `unauthorized` and the disconnect.
    */
-  private close(socket: Socket, session: JwtSocketSession, error: UnauthorizedError): void {
+  close(socket: Socket, session: JwtSocketSession, error: UnauthorizedError): void {
     if (session.closing) return;
     session.closing = error;
     session.authenticated = false;
@@ -269,6 +228,10 @@ export class JwtSocketSessions {
     sendUnauthorizedAndDisconnect(socket, error, this.options.callback);
   }
 
+  rearmExpiry(socket: Socket, session: JwtSocketSession): void {
+    this.expiry.arm(socket, session);
+  }
+
   private endSession(socket: Socket): void {
     const session = sessionOf(socket);
     if (!session) return;
@@ -278,13 +241,13 @@ export class JwtSocketSessions {
     session.deferred = undefined;
   }
 
-  private endAttempt(session: JwtSocketSession): void {
+  endAttempt(session: JwtSocketSession): void {
     if (!session.attempt) return;
     endAttempt(session.attempt);
     session.attempt = undefined;
   }
 
-  private toUnauthorizedError(error: unknown): UnauthorizedError {
+  toUnauthorizedError(error: unknown): UnauthorizedError {
     if (error instanceof UnauthorizedError) return error;
     this.logUnexpected(error);
     return new UnauthorizedError(JwtSocketErrorCode.AUTHENTICATION_REJECTED);

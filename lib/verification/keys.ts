@@ -1,5 +1,5 @@
 import { createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
-import type { SecretKey } from '../options/module-options';
+import type { SecretKey } from './verification-key';
 import type { JwtSocketAlgorithm } from './verification-key';
 
 export const HMAC_ALGORITHMS: readonly JwtSocketAlgorithm[] = ['HS256', 'HS384', 'HS512'];

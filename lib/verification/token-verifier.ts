@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
-import { decode, verify, type Jwt, type JwtPayload, type VerifyOptions } from 'jsonwebtoken';
+import { verify, type Jwt, type JwtPayload, type VerifyOptions } from 'jsonwebtoken';
 import { JWT_SOCKET_RESOLVED_OPTIONS } from '../options/constants';
 import { UnauthorizedError } from '../protocol/unauthorized-error';
 import { JwtSocketErrorCode } from '../protocol/error-codes';
@@ -13,7 +13,7 @@ import type { JwtSocketHandshake, ResolvedJwtSocketOptions, SecretAnswer } from 
 import { RevocationCheck } from './revocation-check';
 import { SecretProvider } from './secret-provider';
 import { isPromiseLike, withTimeout } from './bounded-call';
-import { normalizeToken } from '../socket/handshake-token';
+import { asClaims, assertIdentityClaims, assertNoCriticalExtensions, decodeJwt, normalizeToken } from './token-shape';
 import { isVerificationKey } from './verification-key';
 
 export interface VerifiedToken {
@@ -193,61 +193,6 @@ export class TokenVerifier {
     }
     return deadline === undefined ? undefined : (deadline + this.options.clockTolerance) * 1000;
   }
-}
-
-function decodeJwt(token: string): Jwt {
-  let jwt: Jwt | null;
-  try {
-    jwt = decode(token, { complete: true });
-  } catch {
-    jwt = null;
-  }
-  if (!jwt || typeof jwt.header !== 'object' || jwt.header === null) {
-    throw new UnauthorizedError(JwtSocketErrorCode.MALFORMED_TOKEN);
-  }
-  if (typeof jwt.payload !== 'object' || jwt.payload === null || Array.isArray(jwt.payload)) {
-    throw new UnauthorizedError(JwtSocketErrorCode.MALFORMED_TOKEN, 'The token payload is not a JSON object');
-  }
-  return jwt;
-}
-
-/**
- * RFC 7515 §4.1.11: a token whose `crit` header names extensions the recipient does not understand
- * MUST be rejected. jsonwebtoken ignores `crit`, and this library implements no extension (such as
- * RFC 7797 `b64: false`, which changes what the signature covers), so any `crit` is refused.
- */
-function assertNoCriticalExtensions(header: Jwt['header']): void {
-  if (Object.prototype.hasOwnProperty.call(header, 'crit')) {
-    throw new UnauthorizedError(
-      JwtSocketErrorCode.INVALID_TOKEN,
-      'The token requires header extensions (crit) that are not supported',
-    );
-  }
-}
-
-/**
- * `sub` and `jti` name rooms and revocations: a string or a finite number. Anything else (an
- * object whose `toString` throws, say) would reach every place that names them.
- */
-function assertIdentityClaims(claims: JwtPayload): void {
-  for (const name of ['sub', 'jti'] as const) {
-    const value: unknown = claims[name];
-    // An empty string is accepted but names nobody (no room, no recovery, no refresh to it).
-    const usable = value === undefined || typeof value === 'string' || Number.isSafeInteger(value);
-    if (!usable) {
-      throw new UnauthorizedError(
-        JwtSocketErrorCode.INVALID_CLAIMS,
-        `The token claim ${name} must be a string or a safe integer`,
-      );
-    }
-  }
-}
-
-function asClaims(payload: unknown): JwtPayload {
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-    throw new UnauthorizedError(JwtSocketErrorCode.MALFORMED_TOKEN, 'The token payload is not a JSON object');
-  }
-  return payload as JwtPayload;
 }
 
 function isEdDsaKey(key: KeyObject): boolean {

@@ -1,6 +1,8 @@
 import { KeyObject } from 'node:crypto';
 import type { Algorithm } from 'jsonwebtoken';
-import type { SecretKey } from '../options/module-options';
+
+/** Key material: an HMAC secret, a PEM key, or a `KeyObject`. */
+export type SecretKey = string | Buffer | KeyObject;
 
 /** Every algorithm the library verifies: jsonwebtoken's, plus `EdDSA` (Ed25519/Ed448, verified with node:crypto). */
 export type JwtSocketAlgorithm = Exclude<Algorithm, 'none'> | 'EdDSA';

@@ -1,0 +1,83 @@
+import { DEFAULT_JWKS_TIMEOUT_MS, type JwksOptions } from '../jwks/options';
+import { JwtSocketConfigError } from './config-error';
+import type { JwtSocketModuleOptions } from './module-options';
+
+/** True when `jwks` or `issuers` is configured, so the module serves keys with `JwksSecretProvider`. */
+export function usesKeySources(options: JwtSocketModuleOptions): boolean {
+  return options.jwks !== undefined || options.issuers !== undefined;
+}
+
+/** Throws at bootstrap on a malformed `jwks` or `issuers` option, or one combined with `secret`. */
+export function assertKeySourceOptions(options: JwtSocketModuleOptions & { secretTimeout: number }): void {
+  const { jwks, issuers, secret } = options;
+  if (jwks !== undefined && issuers !== undefined) {
+    throw new JwtSocketConfigError(
+      'JwtSocketModule: give either `jwks` (one identity provider) or `issuers` (an allow-list), not both',
+    );
+  }
+  if (usesKeySources(options) && secret !== undefined) {
+    throw new JwtSocketConfigError(
+      'JwtSocketModule: `secret` cannot be combined with `jwks` or `issuers` (put static keys in `issuers`)',
+    );
+  }
+  if (jwks !== undefined) assertJwksOptions('jwks', jwks, options.secretTimeout);
+  if (issuers !== undefined) assertIssuers(issuers, options.secretTimeout);
+}
+
+function assertIssuers(issuers: unknown, secretTimeout: number): void {
+  if (typeof issuers !== 'object' || issuers === null || Array.isArray(issuers)) {
+    throw new JwtSocketConfigError(
+      'JwtSocketModule: `issuers` must be an object mapping each `iss` to { jwksUri } or { key }',
+    );
+  }
+  const entries = Object.entries(issuers);
+  if (entries.length === 0) throw new JwtSocketConfigError('JwtSocketModule: `issuers` must list at least one issuer');
+  for (const [issuer, source] of entries) {
+    const name = `issuers[${JSON.stringify(issuer)}]`;
+    if (issuer.length === 0) throw new JwtSocketConfigError('JwtSocketModule: an issuer name in `issuers` is empty');
+    if (typeof source !== 'object' || source === null) {
+      throw new JwtSocketConfigError(`JwtSocketModule: \`${name}\` must be { jwksUri } or { key }`);
+    }
+    const hasUri = 'jwksUri' in source;
+    const hasKey = 'key' in source;
+    if (hasUri === hasKey)
+      throw new JwtSocketConfigError(`JwtSocketModule: \`${name}\` needs exactly one of \`jwksUri\` or \`key\``);
+    if (hasUri) assertJwksOptions(name, source as JwksOptions, secretTimeout);
+  }
+}
+
+function assertJwksOptions(name: string, jwks: unknown, secretTimeout: number): void {
+  if (typeof jwks !== 'object' || jwks === null)
+    throw new JwtSocketConfigError(`JwtSocketModule: \`${name}\` must be { jwksUri }`);
+  const { jwksUri, cooldown, cacheMaxAge, timeout } = jwks as JwksOptions;
+  assertHttpUrl(`${name}.jwksUri`, jwksUri);
+  assertOptionalNonNegative(`${name}.cooldown`, cooldown);
+  assertOptionalNonNegative(`${name}.cacheMaxAge`, cacheMaxAge);
+  assertOptionalNonNegative(`${name}.timeout`, timeout);
+  const effectiveTimeout = timeout ?? DEFAULT_JWKS_TIMEOUT_MS;
+  if (effectiveTimeout <= 0 || effectiveTimeout >= secretTimeout) {
+    // Otherwise `secretTimeout` fires first and the client gets `secret_unavailable` instead of `jwks_unavailable`.
+    throw new JwtSocketConfigError(
+      `JwtSocketModule: \`${name}.timeout\` (${effectiveTimeout} ms) must be positive and below \`secretTimeout\` (${secretTimeout} ms)`,
+    );
+  }
+}
+
+function assertHttpUrl(name: string, value: unknown): void {
+  let url: URL | undefined;
+  try {
+    url = typeof value === 'string' ? new URL(value) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw new JwtSocketConfigError(`JwtSocketModule: \`${name}\` must be an absolute http(s) URL`);
+  }
+}
+
+function assertOptionalNonNegative(name: string, value: unknown): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new JwtSocketConfigError(`JwtSocketModule: \`${name}\` must be a non-negative number of milliseconds`);
+  }
+}

@@ -1,0 +1,80 @@
+import type { Socket } from 'socket.io';
+import type { ResolvedJwtSocketOptions } from '../options/module-options';
+import { JwtSocketErrorCode } from '../protocol/error-codes';
+import { JwtSocketEvent } from '../protocol/events';
+import { UnauthorizedError } from '../protocol/unauthorized-error';
+import { tokenOfAuthenticatePayload } from './handshake-token';
+import { moveIdentityRooms } from './identity-rooms';
+import { answerAck, takePendingAck, type AuthenticateAck } from './refusal';
+import { sessionOf, type JwtSocketSession } from './session-state';
+import { emitDirectly } from './socket-internals';
+import type { SocketAuthenticator } from './socket-authenticator';
+
+/** The transitions of the session state machine an `authenticate` message leads to. */
+export interface SessionTransitions {
+  /** Makes an authenticated socket visible; false when it was refused instead. */
+  activateSafely(socket: Socket, session: JwtSocketSession): boolean;
+  /** Refuses the socket for good. */
+  close(socket: Socket, session: JwtSocketSession, error: UnauthorizedError): void;
+  /** After a refresh: the new token's deadline. */
+  rearmExpiry(socket: Socket, session: JwtSocketSession): void;
+  endAttempt(session: JwtSocketSession): void;
+  toUnauthorizedError(error: unknown): UnauthorizedError;
+}
+
+/**
+ * `authenticate { token }` (with an optional ack): the first authentication in event mode, an
+ * in-band refresh in either mode. One at a time per socket; answered through the ack first, then
+ * with `authenticated` / `unauthorized` as the predecessors' clients expect.
+ */
+export class AuthenticateMessages {
+  constructor(
+    private readonly options: ResolvedJwtSocketOptions,
+    private readonly authenticator: SocketAuthenticator,
+    private readonly transitions: SessionTransitions,
+  ) {}
+
+  async handle(socket: Socket, payload: unknown, ack: AuthenticateAck | undefined): Promise<void> {
+    const session = sessionOf(socket);
+    if (!session || socket.disconnected) return;
+    if (session.closing) return answerAck(ack, session.closing);
+    if (session.verifying) return refuseOverlapping(socket, ack);
+    const isRefresh = session.authenticated;
+    // A valid-looking `authenticate` arrived in time: its verification decides, not the timeout.
+    if (!isRefresh) clearTimeout(session.authenticationTimer);
+    // Kept on the session: a `close` meanwhile (revocation, expiry) answers it before the disconnect.
+    session.pendingAck = ack;
+    try {
+      await this.authenticator.authenticate(socket, session, () => tokenOfAuthenticatePayload(payload), isRefresh);
+    } catch (error) {
+      this.refuse(socket, session, this.transitions.toUnauthorizedError(error), isRefresh);
+      return;
+    } finally {
+      this.transitions.endAttempt(session);
+    }
+    if (socket.disconnected) return;
+    if (isRefresh) {
+      moveIdentityRooms(socket, session.claims);
+      this.transitions.rearmExpiry(socket, session);
+    } else if (!this.transitions.activateSafely(socket, session)) {
+      return;
+    }
+    answerAck(takePendingAck(session), undefined);
+    socket.emit(JwtSocketEvent.AUTHENTICATED);
+  }
+
+  private refuse(socket: Socket, session: JwtSocketSession, error: UnauthorizedError, isRefresh: boolean): void {
+    if (socket.disconnected || session.closing) return;
+    // The answer first: it must reach the client before the disconnect that may follow.
+    answerAck(takePendingAck(session), error);
+    if (!isRefresh || this.options.disconnectOnRefreshFailure) this.transitions.close(socket, session, error);
+    else socket.emit(JwtSocketEvent.UNAUTHORIZED, error.toJSON());
+  }
+}
+
+/** A second `authenticate` while the first is verified: refused, the socket kept. */
+function refuseOverlapping(socket: Socket, ack: AuthenticateAck | undefined): void {
+  const inProgress = new UnauthorizedError(JwtSocketErrorCode.AUTHENTICATION_IN_PROGRESS);
+  answerAck(ack, inProgress);
+  emitDirectly(socket, JwtSocketEvent.UNAUTHORIZED, [inProgress.toJSON()]);
+}
