@@ -1,5 +1,7 @@
+import { isJsonObject } from '../util/json-object';
+import { quote } from '../verification/log-safe';
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
-import { RSA_ALGORITHMS } from '../verification/keys';
+import { algorithmsOfJwkCurve, RSA_ALGORITHMS } from '../verification/keys';
 import type { JwtSocketAlgorithm, VerificationKey } from '../verification/verification-key';
 
 /** A verification key of a key set, with the `kid` it is published under (if any). */
@@ -11,14 +13,6 @@ export interface JwkEntry {
 /** A JWK the key set skips, and why (never the key material). */
 export class UnusableJwkError extends Error {}
 
-const ALGORITHMS_BY_CURVE: Readonly<Record<string, readonly JwtSocketAlgorithm[]>> = {
-  'P-256': ['ES256'],
-  'P-384': ['ES384'],
-  'P-521': ['ES512'],
-  Ed25519: ['EdDSA'],
-  Ed448: ['EdDSA'],
-};
-
 /**
  * Turns one JWK of a key set into a public verification key whose algorithms are pinned by the
  * JWK itself: its `alg`, or else the algorithms of its `kty`/`crv`. Symmetric (`oct`) keys,
@@ -26,7 +20,7 @@ const ALGORITHMS_BY_CURVE: Readonly<Record<string, readonly JwtSocketAlgorithm[]
  * token's `alg` choose how a key is used.
  */
 export function jwkToEntry(jwk: unknown): JwkEntry {
-  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw new UnusableJwkError('not a JSON object');
+  if (!isJsonObject(jwk)) throw new UnusableJwkError('not a JSON object');
   const { kid, use, key_ops: keyOps, kty } = jwk as Record<string, unknown>;
   if (kid !== undefined && typeof kid !== 'string') throw new UnusableJwkError('"kid" is not a string');
   if (use !== undefined && use !== 'sig') throw new UnusableJwkError(`"use" is ${quote(use)}, not "sig"`);
@@ -58,18 +52,12 @@ function pinnedAlgorithms(jwk: Record<string, unknown>): readonly JwtSocketAlgor
 function algorithmsOfKeyType(kty: unknown, crv: unknown): readonly JwtSocketAlgorithm[] {
   if (kty === 'RSA') return RSA_ALGORITHMS;
   if (kty === 'EC' || kty === 'OKP') {
-    const algorithms = typeof crv === 'string' ? ALGORITHMS_BY_CURVE[crv] : undefined;
+    const algorithms = algorithmsOfJwkCurve(crv);
     const isEdwardsCurve = crv === 'Ed25519' || crv === 'Ed448';
     if (algorithms && isEdwardsCurve === (kty === 'OKP')) return algorithms;
     throw new UnusableJwkError(`curve ${quote(crv)} is not supported for kty ${quote(kty)}`);
   }
   throw new UnusableJwkError(`kty ${quote(kty)} is not supported`);
-}
-
-/** A short, log-safe rendering of a JWK member (names and parameters only, never key material). */
-export function quote(value: unknown): string {
-  const text = JSON.stringify(value) ?? typeof value;
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
 /** Parses a key set document; unusable keys are reported to `onSkip` and left out. */

@@ -1,10 +1,10 @@
+import { describeError, quote } from '../verification/log-safe';
 import { Logger, type LoggerService } from '@nestjs/common';
 import { UnauthorizedError } from '../protocol/unauthorized-error';
 import { JwtSocketErrorCode } from '../protocol/error-codes';
-import { parseJwks, quote, type JwkEntry } from './jwk';
+import { parseJwks, type JwkEntry } from './jwk';
 import { fetchJwks } from './fetch';
 import { resolveJwksOptions, type JwksOptions, type ResolvedJwksOptions } from './options';
-import { describeError } from '../verification/bounded-call';
 import type { VerificationKey } from '../verification/verification-key';
 
 /**

@@ -1,9 +1,9 @@
+import { quote } from '../verification/log-safe';
 import { JwtSocketConfigError } from '../options/config-error';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { JWT_SOCKET_RESOLVED_OPTIONS } from '../options/constants';
 import { UnauthorizedError } from '../protocol/unauthorized-error';
 import { JwtSocketErrorCode } from '../protocol/error-codes';
-import { quote } from './jwk';
 import { JwksKeySet } from './key-set';
 import { isJwksSource, type IssuerKeySource, type IssuerStaticKey } from './options';
 import { algorithmsForKey } from '../verification/keys';

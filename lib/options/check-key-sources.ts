@@ -1,5 +1,7 @@
+import { isJsonObject } from '../util/json-object';
 import { DEFAULT_JWKS_TIMEOUT_MS, type JwksOptions } from '../jwks/options';
 import { JwtSocketConfigError } from './config-error';
+import { assertNonNegative } from './number-checks';
 import type { JwtSocketModuleOptions } from './module-options';
 
 /** True when `jwks` or `issuers` is configured, so the module serves keys with `JwksSecretProvider`. */
@@ -25,7 +27,7 @@ export function assertKeySourceOptions(options: JwtSocketModuleOptions & { secre
 }
 
 function assertIssuers(issuers: unknown, secretTimeout: number): void {
-  if (typeof issuers !== 'object' || issuers === null || Array.isArray(issuers)) {
+  if (!isJsonObject(issuers)) {
     throw new JwtSocketConfigError(
       'JwtSocketModule: `issuers` must be an object mapping each `iss` to { jwksUri } or { key }',
     );
@@ -51,9 +53,9 @@ function assertJwksOptions(name: string, jwks: unknown, secretTimeout: number): 
     throw new JwtSocketConfigError(`JwtSocketModule: \`${name}\` must be { jwksUri }`);
   const { jwksUri, cooldown, cacheMaxAge, timeout } = jwks as JwksOptions;
   assertHttpUrl(`${name}.jwksUri`, jwksUri);
-  assertOptionalNonNegative(`${name}.cooldown`, cooldown);
-  assertOptionalNonNegative(`${name}.cacheMaxAge`, cacheMaxAge);
-  assertOptionalNonNegative(`${name}.timeout`, timeout);
+  if (cooldown !== undefined) assertNonNegative(`${name}.cooldown`, cooldown, { unit: 'milliseconds' });
+  if (cacheMaxAge !== undefined) assertNonNegative(`${name}.cacheMaxAge`, cacheMaxAge, { unit: 'milliseconds' });
+  if (timeout !== undefined) assertNonNegative(`${name}.timeout`, timeout, { unit: 'milliseconds' });
   const effectiveTimeout = timeout ?? DEFAULT_JWKS_TIMEOUT_MS;
   if (effectiveTimeout <= 0 || effectiveTimeout >= secretTimeout) {
     // Otherwise `secretTimeout` fires first and the client gets `secret_unavailable` instead of `jwks_unavailable`.
@@ -72,12 +74,5 @@ function assertHttpUrl(name: string, value: unknown): void {
   }
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
     throw new JwtSocketConfigError(`JwtSocketModule: \`${name}\` must be an absolute http(s) URL`);
-  }
-}
-
-function assertOptionalNonNegative(name: string, value: unknown): void {
-  if (value === undefined) return;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new JwtSocketConfigError(`JwtSocketModule: \`${name}\` must be a non-negative number of milliseconds`);
   }
 }

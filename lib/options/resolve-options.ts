@@ -1,4 +1,5 @@
 import { describeReceived, JwtSocketConfigError } from './config-error';
+import { assertNonNegative } from './number-checks';
 import { MAX_TIMER_DELAY_MS } from '../socket/expiry-schedule';
 import {
   DEFAULT_DECODED_PROPERTY_NAME,
@@ -48,9 +49,9 @@ export function resolveJwtSocketOptions(options: JwtSocketModuleOptions | undefi
   assertKeySourceOptions(resolved);
   assertNonNegative('timeout', resolved.timeout);
   assertTimerDelay('timeout', resolved.timeout);
-  assertPositive('secretTimeout', resolved.secretTimeout);
+  assertNonNegative('secretTimeout', resolved.secretTimeout, { positive: true });
   assertTimerDelay('secretTimeout', resolved.secretTimeout);
-  assertPositive('maxTokenLength', resolved.maxTokenLength);
+  assertNonNegative('maxTokenLength', resolved.maxTokenLength, { positive: true });
   assertNonNegative('clockTolerance', resolved.clockTolerance);
   if (resolved.callback !== false) {
     assertNonNegative('callback', resolved.callback);
@@ -134,18 +135,6 @@ function assertTimerDelay(name: string, value: number): void {
     throw new JwtSocketConfigError(
       `JwtSocketModule: \`${name}\` must be at most ${MAX_TIMER_DELAY_MS} ms (about 24.8 days): Node fires longer timers at once`,
     );
-  }
-}
-
-function assertNonNegative(name: string, value: unknown): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new JwtSocketConfigError(`JwtSocketModule: \`${name}\` must be a non-negative number`);
-  }
-}
-
-function assertPositive(name: string, value: unknown): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new JwtSocketConfigError(`JwtSocketModule: \`${name}\` must be a positive number`);
   }
 }
 

@@ -1,3 +1,4 @@
+import { isJsonObject } from '../util/json-object';
 import { UnauthorizedError } from '../protocol/unauthorized-error';
 import { JwtSocketErrorCode } from '../protocol/error-codes';
 import type { JwtSocketHandshake } from '../options/module-options';
@@ -56,7 +57,7 @@ function withoutTokenParameter(url: string): string {
 
 /** The token of an `authenticate { token }` message (event mode and in-band refresh). */
 export function tokenOfAuthenticatePayload(payload: unknown): unknown {
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+  if (!isJsonObject(payload)) {
     throw new UnauthorizedError(JwtSocketErrorCode.CREDENTIALS_BAD_FORMAT, 'authenticate expects { token }');
   }
   return (payload as { token?: unknown }).token;

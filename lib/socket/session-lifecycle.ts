@@ -1,3 +1,4 @@
+import { describeError } from '../verification/log-safe';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Socket } from 'socket.io';
 import { JWT_SOCKET_RESOLVED_OPTIONS } from '../options/constants';
@@ -5,7 +6,6 @@ import type { ResolvedJwtSocketOptions } from '../options/module-options';
 import { JwtSocketErrorCode } from '../protocol/error-codes';
 import { JwtSocketEvent } from '../protocol/events';
 import { UnauthorizedError } from '../protocol/unauthorized-error';
-import { describeError } from '../verification/bounded-call';
 import { AuthenticateMessages, type SessionTransitions } from './authenticate-message';
 import { AuthenticationsInFlight, endAttempt } from './authentications-in-flight';
 import { extractHandshakeToken } from './handshake-token';

@@ -1,10 +1,11 @@
+import { describeError } from '../verification/log-safe';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Socket } from 'socket.io';
 import { JWT_SOCKET_RESOLVED_OPTIONS } from '../options/constants';
 import type { ResolvedJwtSocketOptions } from '../options/module-options';
 import { JwtSocketErrorCode } from '../protocol/error-codes';
 import { UnauthorizedError } from '../protocol/unauthorized-error';
-import { describeError, withTimeout } from '../verification/bounded-call';
+import { boundedCall } from '../verification/bounded-call';
 import { TokenVerifier, type VerifiedToken } from '../verification/token-verifier';
 import { AuthenticationsInFlight } from './authentications-in-flight';
 import { stripTokenFromHandshake } from './handshake-token';
@@ -68,17 +69,15 @@ export class SocketAuthenticator {
   private async runHook(socket: Socket, verified: VerifiedToken, isRefresh: boolean): Promise<unknown> {
     const hook = this.options.onAuthenticated;
     if (!hook) return undefined;
-    let result: unknown;
-    try {
-      result = await withTimeout(
-        Promise.resolve(hook({ decoded: verified.claims, socket, isRefresh })),
-        this.options.secretTimeout,
-      );
-    } catch (error) {
-      if (error instanceof UnauthorizedError) throw error;
-      this.logger.warn(`onAuthenticated failed: ${describeError(error)}`);
-      throw new UnauthorizedError(JwtSocketErrorCode.AUTHENTICATION_REJECTED);
-    }
+    const result = await boundedCall(
+      () => hook({ decoded: verified.claims, socket, isRefresh }),
+      this.options.secretTimeout,
+      (error) => {
+        if (error instanceof UnauthorizedError) return error;
+        this.logger.warn(`onAuthenticated failed: ${describeError(error)}`);
+        return new UnauthorizedError(JwtSocketErrorCode.AUTHENTICATION_REJECTED);
+      },
+    );
     if (result === false) throw new UnauthorizedError(JwtSocketErrorCode.AUTHENTICATION_REJECTED);
     return result === true ? undefined : result;
   }

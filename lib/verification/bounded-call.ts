@@ -19,7 +19,20 @@ export function withTimeout<T>(promise: PromiseLike<T>, ms: number): Promise<T> 
   });
 }
 
-/** A log-safe description: the message only, never the value (which could hold key material). */
-export function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : typeof error;
+/**
+ * Calls an app-provided step (a SecretProvider, a RevocationCheck, the `onAuthenticated` hook):
+ * bounded by `ms` when it answers a promise, so a step that never answers cannot hang a socket.
+ * A throw, a rejection or the timeout goes to `refuse`, which logs and names the refusal.
+ */
+export async function boundedCall<T>(
+  call: () => T | PromiseLike<T>,
+  ms: number,
+  refuse: (error: unknown) => Error,
+): Promise<T> {
+  try {
+    const answer = call();
+    return isPromiseLike(answer) ? await withTimeout(answer, ms) : answer;
+  } catch (error) {
+    throw refuse(error);
+  }
 }

@@ -7,12 +7,22 @@ export const RSA_ALGORITHMS: readonly JwtSocketAlgorithm[] = ['RS256', 'RS384', 
 const RSA_PSS_ALGORITHMS: readonly JwtSocketAlgorithm[] = ['PS256', 'PS384', 'PS512'];
 const EC_ALGORITHMS: readonly JwtSocketAlgorithm[] = ['ES256', 'ES384', 'ES512'];
 const EDDSA_ALGORITHMS: readonly JwtSocketAlgorithm[] = ['EdDSA'];
-/** The one ECDSA algorithm each curve verifies (OpenSSL curve names, as `asymmetricKeyDetails` reports them). */
-const EC_ALGORITHM_BY_CURVE: Readonly<Record<string, readonly JwtSocketAlgorithm[]>> = {
-  prime256v1: ['ES256'],
-  secp384r1: ['ES384'],
-  secp521r1: ['ES512'],
-};
+/**
+ * The one algorithm each curve verifies, under its two names: the JWK `crv`, and the OpenSSL name
+ * `asymmetricKeyDetails.namedCurve` reports for an EC key (Edwards keys report their type instead).
+ */
+const CURVES: ReadonlyArray<{ jwk: string; openssl?: string; algorithms: readonly JwtSocketAlgorithm[] }> = [
+  { jwk: 'P-256', openssl: 'prime256v1', algorithms: ['ES256'] },
+  { jwk: 'P-384', openssl: 'secp384r1', algorithms: ['ES384'] },
+  { jwk: 'P-521', openssl: 'secp521r1', algorithms: ['ES512'] },
+  { jwk: 'Ed25519', algorithms: EDDSA_ALGORITHMS },
+  { jwk: 'Ed448', algorithms: EDDSA_ALGORITHMS },
+];
+
+/** The algorithms of a JWK curve (`crv`), or undefined for a curve the library does not verify. */
+export function algorithmsOfJwkCurve(crv: unknown): readonly JwtSocketAlgorithm[] | undefined {
+  return CURVES.find((curve) => curve.jwk === crv)?.algorithms;
+}
 /** Every algorithm name the library verifies. */
 export const KNOWN_ALGORITHMS: ReadonlySet<string> = new Set<string>([
   ...HMAC_ALGORITHMS,
@@ -68,7 +78,7 @@ export function algorithmsForKey(key: KeyObject): readonly JwtSocketAlgorithm[] 
     case 'rsa-pss':
       return RSA_PSS_ALGORITHMS;
     case 'ec':
-      return EC_ALGORITHM_BY_CURVE[key.asymmetricKeyDetails?.namedCurve ?? ''] ?? [];
+      return CURVES.find((curve) => curve.openssl === key.asymmetricKeyDetails?.namedCurve)?.algorithms ?? [];
     case 'ed25519':
     case 'ed448':
       return EDDSA_ALGORITHMS;

@@ -1,3 +1,4 @@
+import { isJsonObject } from '../util/json-object';
 import { decode, type Jwt, type JwtPayload } from 'jsonwebtoken';
 import { JwtSocketErrorCode } from '../protocol/error-codes';
 import { UnauthorizedError } from '../protocol/unauthorized-error';
@@ -35,7 +36,7 @@ export function decodeJwt(token: string): Jwt {
   if (!jwt || typeof jwt.header !== 'object' || jwt.header === null) {
     throw new UnauthorizedError(JwtSocketErrorCode.MALFORMED_TOKEN);
   }
-  if (typeof jwt.payload !== 'object' || jwt.payload === null || Array.isArray(jwt.payload)) {
+  if (!isJsonObject(jwt.payload)) {
     throw new UnauthorizedError(JwtSocketErrorCode.MALFORMED_TOKEN, 'The token payload is not a JSON object');
   }
   return jwt;
@@ -74,7 +75,7 @@ export function assertIdentityClaims(claims: JwtPayload): void {
 }
 
 export function asClaims(payload: unknown): JwtPayload {
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+  if (!isJsonObject(payload)) {
     throw new UnauthorizedError(JwtSocketErrorCode.MALFORMED_TOKEN, 'The token payload is not a JSON object');
   }
   return payload as JwtPayload;

@@ -1,3 +1,4 @@
+import { describeError, quote } from './log-safe';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
 import { verify, type Jwt, type JwtPayload, type VerifyOptions } from 'jsonwebtoken';
@@ -5,14 +6,13 @@ import { JWT_SOCKET_RESOLVED_OPTIONS } from '../options/constants';
 import { UnauthorizedError } from '../protocol/unauthorized-error';
 import { JwtSocketErrorCode } from '../protocol/error-codes';
 import { fromJsonWebTokenError } from './jsonwebtoken-errors';
-import { describeError } from './bounded-call';
 import { claimsOnlyOptions, EDDSA, verifyEdDsa } from './eddsa';
 import { assertAlgorithmsFitKey } from '../options/check-keys';
 import { algorithmsForKey, isUsableSecret, toKeyObject } from './keys';
 import type { JwtSocketHandshake, ResolvedJwtSocketOptions, SecretAnswer } from '../options/module-options';
 import { RevocationCheck } from './revocation-check';
 import { SecretProvider } from './secret-provider';
-import { isPromiseLike, withTimeout } from './bounded-call';
+import { boundedCall } from './bounded-call';
 import { asClaims, assertIdentityClaims, assertNoCriticalExtensions, decodeJwt, normalizeToken } from './token-shape';
 import { isVerificationKey } from './verification-key';
 
@@ -121,19 +121,15 @@ export class TokenVerifier {
   }
 
   private async resolveKey(jwt: Jwt, handshake: JwtSocketHandshake): Promise<KeyObject> {
-    let secret: SecretAnswer;
-    try {
-      const answer = this.secretProvider.getSecret({
-        header: jwt.header,
-        payload: jwt.payload as JwtPayload,
-        handshake,
-      });
-      secret = isPromiseLike(answer) ? await withTimeout(answer, this.options.secretTimeout) : answer;
-    } catch (error) {
-      if (error instanceof UnauthorizedError) throw error;
-      this.logger.warn(`SecretProvider failed for kid=${safeKid(jwt)}: ${describeError(error)}`);
-      throw new UnauthorizedError(JwtSocketErrorCode.SECRET_UNAVAILABLE);
-    }
+    let secret: SecretAnswer = await boundedCall(
+      () => this.secretProvider.getSecret({ header: jwt.header, payload: jwt.payload as JwtPayload, handshake }),
+      this.options.secretTimeout,
+      (error) => {
+        if (error instanceof UnauthorizedError) return error;
+        this.logger.warn(`SecretProvider failed for kid=${safeKid(jwt)}: ${describeError(error)}`);
+        return new UnauthorizedError(JwtSocketErrorCode.SECRET_UNAVAILABLE);
+      },
+    );
     if (isVerificationKey(secret)) {
       this.assertKeyAlgorithm(jwt, secret.algorithms);
       secret = secret.key;
@@ -171,16 +167,16 @@ export class TokenVerifier {
   }
 
   private async isRevoked(claims: JwtPayload): Promise<boolean> {
-    try {
-      return (
-        (await withTimeout(Promise.resolve(this.revocationCheck!.isRevoked(claims)), this.options.secretTimeout)) ===
-        true
-      );
-    } catch (error) {
-      // Failing closed: a denylist that cannot answer must not let a revoked token in.
-      this.logger.warn(`RevocationCheck failed: ${describeError(error)}`);
-      throw new UnauthorizedError(JwtSocketErrorCode.TOKEN_REVOKED, 'The revocation status could not be checked');
-    }
+    const answer = await boundedCall(
+      () => this.revocationCheck!.isRevoked(claims),
+      this.options.secretTimeout,
+      (error) => {
+        // Failing closed: a denylist that cannot answer must not let a revoked token in.
+        this.logger.warn(`RevocationCheck failed: ${describeError(error)}`);
+        return new UnauthorizedError(JwtSocketErrorCode.TOKEN_REVOKED, 'The revocation status could not be checked');
+      },
+    );
+    return answer === true;
   }
 
   /** The earlier of `exp` and `iat + maxAge` (what jsonwebtoken checks at connect), plus the clock tolerance. */
@@ -200,6 +196,5 @@ function isEdDsaKey(key: KeyObject): boolean {
 }
 
 function safeKid(jwt: Jwt): string {
-  const kid = jwt.header.kid;
-  return typeof kid === 'string' ? JSON.stringify(kid.slice(0, 64)) : 'none';
+  return typeof jwt.header.kid === 'string' ? quote(jwt.header.kid) : 'none';
 }
