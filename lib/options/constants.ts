@@ -6,6 +6,7 @@ export const DEFAULT_USER_PROPERTY_NAME = 'user';
 export const DEFAULT_EVENT_MODE_TIMEOUT_MS = 5000;
 export const DEFAULT_SECRET_TIMEOUT_MS = 5000;
 export const DEFAULT_MAX_TOKEN_LENGTH = 16384;
+export const DEFAULT_IDENTITY_ROOMS = ['sub', 'jti'] as const;
 
 /** Rooms every authenticated socket joins, so revocation reaches it through any adapter. */
 export const SUBJECT_ROOM_PREFIX = 'nestjs-socketio-jwt:sub:';

@@ -54,6 +54,9 @@ export interface AuthenticatedContext<TClaims extends JwtPayload = JwtPayload> {
  */
 export type OnAuthenticatedHook = (context: AuthenticatedContext) => unknown | Promise<unknown>;
 
+/** The claims whose rooms (`SUBJECT_ROOM_PREFIX + sub`, `TOKEN_ID_ROOM_PREFIX + jti`) an authenticated socket joins. */
+export type IdentityRoomClaim = 'sub' | 'jti';
+
 /** What happens when the token of an open socket reaches `exp`. */
 export type ExpiredTokenAction = 'disconnect' | 'reject-events' | 'ignore';
 
@@ -105,6 +108,12 @@ export interface JwtSocketModuleOptions {
   disconnectOnRefreshFailure?: boolean;
   /** Allow a refresh token with another `sub` than the socket's. Default false. */
   allowSubjectChange?: boolean;
+  /**
+   * The identity rooms every authenticated socket joins, for `server.to(SUBJECT_ROOM_PREFIX + sub)`.
+   * Default `['sub', 'jti']`. Revocation does not need them: `[]` saves one room per socket and identity,
+   * which matters on adapters where each room costs a channel (the sharded Redis adapter).
+   */
+  identityRooms?: readonly IdentityRoomClaim[];
   /** Remove the token from `handshake.auth`, `handshake.headers` and `handshake.query` after verification. Default true. */
   stripHandshakeToken?: boolean;
 }
@@ -126,6 +135,7 @@ export type ResolvedJwtSocketOptions = Required<
     | 'allowSubjectChange'
     | 'stripHandshakeToken'
     | 'clockTolerance'
+    | 'identityRooms'
   >
 > &
   JwtSocketModuleOptions & {

@@ -20,6 +20,7 @@ describe('resolveJwtSocketOptions', () => {
       disconnectOnRefreshFailure: false,
       allowSubjectChange: false,
       stripHandshakeToken: true,
+      identityRooms: ['sub', 'jti'],
       secretKey: expect.any(KeyObject),
     });
   });
@@ -41,6 +42,7 @@ describe('resolveJwtSocketOptions', () => {
       disconnectOnRefreshFailure: true,
       allowSubjectChange: true,
       stripHandshakeToken: false,
+      identityRooms: [],
       audience: 'chat',
       issuer: ['a', 'b'],
       maxAge: '1h',

@@ -3,6 +3,7 @@ import { assertNonNegative } from './number-checks';
 import { MAX_TIMER_DELAY_MS } from '../socket/expiry-schedule';
 import {
   DEFAULT_DECODED_PROPERTY_NAME,
+  DEFAULT_IDENTITY_ROOMS,
   DEFAULT_EVENT_MODE_TIMEOUT_MS,
   DEFAULT_MAX_TOKEN_LENGTH,
   DEFAULT_SECRET_TIMEOUT_MS,
@@ -38,6 +39,7 @@ export function resolveJwtSocketOptions(options: JwtSocketModuleOptions | undefi
     disconnectOnRefreshFailure: options.disconnectOnRefreshFailure ?? false,
     allowSubjectChange: options.allowSubjectChange ?? false,
     stripHandshakeToken: options.stripHandshakeToken ?? true,
+    identityRooms: options.identityRooms ?? DEFAULT_IDENTITY_ROOMS,
   };
   if (resolved.algorithms !== undefined) assertAlgorithmsAllowed(resolved.algorithms);
   if (resolved.secret !== undefined && typeof resolved.secret !== 'function') {
@@ -78,6 +80,7 @@ export function resolveJwtSocketOptions(options: JwtSocketModuleOptions | undefi
       );
     }
   }
+  assertIdentityRooms(resolved.identityRooms);
   if (resolved.onAuthenticated !== undefined && typeof resolved.onAuthenticated !== 'function') {
     throw new JwtSocketConfigError('JwtSocketModule: `onAuthenticated` must be a function');
   }
@@ -127,6 +130,18 @@ function maxAgeInSeconds(maxAge: unknown): number {
     );
   }
   return value;
+}
+
+/** `identityRooms`: which claims name a room; a typo (`'subject'`) would silently join none. */
+function assertIdentityRooms(value: unknown): void {
+  const known = (each: unknown) => (DEFAULT_IDENTITY_ROOMS as readonly unknown[]).includes(each);
+  const unknown = Array.isArray(value) ? value.find((each) => !known(each)) : value;
+  if (!Array.isArray(value) || unknown !== undefined) {
+    const received = typeof unknown === 'string' ? JSON.stringify(unknown) : describeReceived(unknown);
+    throw new JwtSocketConfigError(
+      `JwtSocketModule: \`identityRooms\` must be an array of 'sub' and 'jti' (or [] for none); received ${received}`,
+    );
+  }
 }
 
 /** Node fires a timer at once (with a warning) for a delay above 2^31 - 1 ms, about 24.8 days. */

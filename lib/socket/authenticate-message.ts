@@ -54,7 +54,7 @@ export class AuthenticateMessages {
     }
     if (socket.disconnected) return;
     if (isRefresh) {
-      moveIdentityRooms(socket, session.claims);
+      moveIdentityRooms(socket, session.claims, this.options.identityRooms);
       this.transitions.rearmExpiry(socket, session);
     } else if (!this.transitions.activateSafely(socket, session)) {
       return;

@@ -1,4 +1,5 @@
 import type { JwtPayload } from 'jsonwebtoken';
+import type { IdentityRoomClaim } from '../options/module-options';
 import type { Socket } from 'socket.io';
 import { SUBJECT_ROOM_PREFIX, TOKEN_ID_ROOM_PREFIX } from '../options/constants';
 
@@ -7,10 +8,10 @@ import { SUBJECT_ROOM_PREFIX, TOKEN_ID_ROOM_PREFIX } from '../options/constants'
  * sockets on every node. Only the library puts a socket in them or takes it out: a room of these
  * prefixes that app code (or a client, through a handler) asks to join or leave is ignored.
  */
-export function identityRooms(claims: JwtPayload | undefined): string[] {
+export function identityRooms(claims: JwtPayload | undefined, joined: readonly IdentityRoomClaim[]): string[] {
   const rooms: string[] = [];
-  const subject = identityClaim(claims?.sub);
-  const tokenId = identityClaim(claims?.jti);
+  const subject = joined.includes('sub') ? identityClaim(claims?.sub) : undefined;
+  const tokenId = joined.includes('jti') ? identityClaim(claims?.jti) : undefined;
   if (subject !== undefined) rooms.push(SUBJECT_ROOM_PREFIX + subject);
   if (tokenId !== undefined) rooms.push(TOKEN_ID_ROOM_PREFIX + tokenId);
   return rooms;
@@ -34,13 +35,22 @@ export function identityClaim(value: unknown): string | undefined {
 /** True while the library itself joins or leaves identity rooms. */
 let libraryMovesIdentityRooms = false;
 
-export function joinIdentityRooms(socket: Socket, claims: JwtPayload | undefined): void {
-  asLibrary(() => void socket.join(identityRooms(claims)));
+export function joinIdentityRooms(
+  socket: Socket,
+  claims: JwtPayload | undefined,
+  joined: readonly IdentityRoomClaim[],
+): void {
+  const rooms = identityRooms(claims, joined);
+  if (rooms.length > 0) asLibrary(() => void socket.join(rooms));
 }
 
 /** After a refresh: leaves the identity rooms of the previous claims that the new ones do not name. */
-export function moveIdentityRooms(socket: Socket, claims: JwtPayload | undefined): void {
-  const next = identityRooms(claims);
+export function moveIdentityRooms(
+  socket: Socket,
+  claims: JwtPayload | undefined,
+  joined: readonly IdentityRoomClaim[],
+): void {
+  const next = identityRooms(claims, joined);
   asLibrary(() => {
     for (const room of socket.rooms) if (isIdentityRoom(room) && !next.includes(room)) void socket.leave(room);
     void socket.join(next);

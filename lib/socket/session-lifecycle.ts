@@ -164,7 +164,7 @@ export class JwtSocketSessions implements SessionTransitions {
   /** A connected, authenticated socket: visible to broadcasts, in its identity rooms, with its expiry armed. */
   private activate(socket: Socket, session: JwtSocketSession): void {
     reveal(socket, session);
-    joinIdentityRooms(socket, session.claims);
+    joinIdentityRooms(socket, session.claims, this.options.identityRooms);
     this.expiry.arm(socket, session);
     deliverWithheldPackets(socket);
     const deferred = session.deferred;
