@@ -5,6 +5,7 @@ import { JwtSocketEvent } from '../protocol/events';
 import { UnauthorizedError } from '../protocol/unauthorized-error';
 import { tokenOfAuthenticatePayload } from './handshake-token';
 import { moveIdentityRooms } from './identity-rooms';
+import { logRefusal } from './refusal-log';
 import { answerAck, takePendingAck, type AuthenticateAck } from './refusal';
 import { sessionOf, type JwtSocketSession } from './session-state';
 import { emitDirectly } from './socket-internals';
@@ -75,6 +76,7 @@ export class AuthenticateMessages {
 /** A second `authenticate` while the first is verified: refused, the socket kept. */
 function refuseOverlapping(socket: Socket, ack: AuthenticateAck | undefined): void {
   const inProgress = new UnauthorizedError(JwtSocketErrorCode.AUTHENTICATION_IN_PROGRESS);
+  logRefusal(socket, inProgress, undefined);
   answerAck(ack, inProgress);
   emitDirectly(socket, JwtSocketEvent.UNAUTHORIZED, [inProgress.toJSON()]);
 }

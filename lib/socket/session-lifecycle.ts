@@ -10,6 +10,7 @@ import { AuthenticateMessages, type SessionTransitions } from './authenticate-me
 import { AuthenticationsInFlight, endAttempt } from './authentications-in-flight';
 import { extractHandshakeToken } from './handshake-token';
 import { joinIdentityRooms } from './identity-rooms';
+import { logRefusal } from './refusal-log';
 import { deliverWithheldPackets, discardRestoredSession, holdRestoredSession } from './recovery';
 import { answerAck, sendUnauthorizedAndDisconnect, takePendingAck, type AuthenticateAck } from './refusal';
 import { SessionExpiry } from './session-expiry';
@@ -66,7 +67,7 @@ export class JwtSocketSessions implements SessionTransitions {
     this.onAuthenticationTimeout = (socket) => this.refusePending(socket, JwtSocketErrorCode.AUTHENTICATION_TIMEOUT);
     this.messages = new AuthenticateMessages(options, authenticator, this);
     this.expiry = new SessionExpiry(options.expiredTokenAction, (socket, session) =>
-      this.close(socket, session, new UnauthorizedError(JwtSocketErrorCode.TOKEN_EXPIRED)),
+      this.closeLogged(socket, session, new UnauthorizedError(JwtSocketErrorCode.TOKEN_EXPIRED)),
     );
   }
 
@@ -88,7 +89,7 @@ export class JwtSocketSessions implements SessionTransitions {
   /** Takes access away from an open socket at once, then sends `unauthorized` and disconnects it. */
   revokeSocket(socket: Socket, error: UnauthorizedError): void {
     const session = sessionOf(socket);
-    if (session) this.close(socket, session, error);
+    if (session) this.closeLogged(socket, session, error);
   }
 
   /** How many open sockets have an expiry scheduled (at most one each). */
@@ -136,7 +137,7 @@ export class JwtSocketSessions implements SessionTransitions {
       if (session.authenticated) {
         const revoked = session.attempt?.revoked;
         this.endAttempt(session);
-        if (revoked) this.close(socket, session, new UnauthorizedError(JwtSocketErrorCode.TOKEN_REVOKED));
+        if (revoked) this.closeLogged(socket, session, new UnauthorizedError(JwtSocketErrorCode.TOKEN_REVOKED));
         else this.activate(socket, session);
       } else if (this.options.handshake) {
         // A socket restored by connection-state recovery that skipped the middleware.
@@ -194,7 +195,7 @@ export class JwtSocketSessions implements SessionTransitions {
   private refusePending(socket: Socket, code: JwtSocketErrorCode): void {
     const session = sessionOf(socket);
     if (session && !session.authenticated && !session.verifying)
-      this.close(socket, session, new UnauthorizedError(code));
+      this.closeLogged(socket, session, new UnauthorizedError(code));
   }
 
   /** A throw in the connection path (an app callback, a broken adapter) refuses the socket; the process keeps serving. */
@@ -202,7 +203,7 @@ export class JwtSocketSessions implements SessionTransitions {
     const unauthorized = this.toUnauthorizedError(error);
     const session = sessionOf(socket);
     try {
-      if (session) this.close(socket, session, unauthorized);
+      if (session) this.closeLogged(socket, session, unauthorized);
       else socket.disconnect();
     } catch (secondError) {
       this.logUnexpected(secondError);
@@ -226,6 +227,13 @@ export class JwtSocketSessions implements SessionTransitions {
     forgetPendingRooms(session);
     hide(socket, session, false);
     sendUnauthorizedAndDisconnect(socket, error, this.options.callback);
+  }
+
+  /** `close` for a refusal no authentication attempt logged: expiry, revocation, timeout. */
+  private closeLogged(socket: Socket, session: JwtSocketSession, error: UnauthorizedError): void {
+    if (session.closing) return;
+    logRefusal(socket, error, session.token, session.claims);
+    this.close(socket, session, error);
   }
 
   rearmExpiry(socket: Socket, session: JwtSocketSession): void {

@@ -11,6 +11,7 @@ import { AuthenticationsInFlight } from './authentications-in-flight';
 import { stripTokenFromHandshake } from './handshake-token';
 import { identityClaim } from './identity-rooms';
 import { isSameIdentity } from './recovery';
+import { logRefusal } from './refusal-log';
 import type { JwtSocketSession } from './session-state';
 
 /**
@@ -38,8 +39,10 @@ export class SocketAuthenticator {
     const attempt = this.inFlight.begin(socket);
     session.attempt = attempt;
     session.verifying = true;
+    let token: unknown;
     try {
-      const verified = await this.verifier.verify(readToken(socket), socket.handshake, (payload) =>
+      token = readToken(socket);
+      const verified = await this.verifier.verify(token, socket.handshake, (payload) =>
         this.inFlight.identify(attempt, payload),
       );
       assertStillWanted(session);
@@ -52,6 +55,10 @@ export class SocketAuthenticator {
         throw new UnauthorizedError(JwtSocketErrorCode.TOKEN_EXPIRED);
       }
       this.apply(socket, session, verified, user);
+    } catch (error) {
+      // A socket closed meanwhile was logged by whoever closed it.
+      if (error instanceof UnauthorizedError && error !== session.closing) logRefusal(socket, error, token);
+      throw error;
     } finally {
       session.verifying = false;
     }

@@ -24,7 +24,9 @@ export class CapturingLogger implements LoggerService {
   warn(message: unknown) {
     this.lines.push(`warn ${String(message)}`);
   }
-  debug() {}
+  debug(message: unknown) {
+    this.lines.push(`debug ${String(message)}`);
+  }
   verbose() {}
 }
 
