@@ -1,16 +1,14 @@
 import { quote } from '../verification/log-safe';
-import { JwtSocketConfigError } from '../options/config-error';
+import { assertKeySourcesGiven } from '../options/check-secret-source';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { JWT_SOCKET_RESOLVED_OPTIONS } from '../options/constants';
 import { UnauthorizedError } from '../protocol/unauthorized-error';
 import { JwtSocketErrorCode } from '../protocol/error-codes';
 import { JwksKeySet } from './key-set';
-import { isJwksSource, type IssuerKeySource, type IssuerStaticKey } from './options';
-import { algorithmsForKey } from '../verification/keys';
-import { assertAlgorithmsAllowed, resolveConfiguredKey } from '../options/check-keys';
+import { isJwksSource, type IssuerKeySource } from './options';
 import type { ResolvedJwtSocketOptions, SecretContext } from '../options/module-options';
 import { SecretProvider } from '../verification/secret-provider';
-import type { JwtSocketAlgorithm, VerificationKey } from '../verification/verification-key';
+import type { VerificationKey } from '../verification/verification-key';
 
 type KeySource = JwksKeySet | VerificationKey;
 
@@ -27,13 +25,9 @@ export class JwksSecretProvider extends SecretProvider implements OnModuleDestro
 
   constructor(@Inject(JWT_SOCKET_RESOLVED_OPTIONS) options: ResolvedJwtSocketOptions) {
     super();
-    if (options.issuers) {
-      this.issuers = this.issuerSources(options.issuers, options.algorithms);
-    } else if (options.jwks) {
-      this.keySet = new JwksKeySet(options.jwks, this.logger);
-    } else {
-      throw new JwtSocketConfigError('JwtSocketModule: JwksSecretProvider needs the `jwks` or the `issuers` option');
-    }
+    assertKeySourcesGiven(options);
+    if (options.issuers) this.issuers = this.issuerSources(options.issuers, options.issuerStaticKeys);
+    else if (options.jwks) this.keySet = new JwksKeySet(options.jwks, this.logger);
   }
 
   getSecret({ header, payload }: SecretContext): VerificationKey | Promise<VerificationKey> {
@@ -57,36 +51,13 @@ export class JwksSecretProvider extends SecretProvider implements OnModuleDestro
 
   private issuerSources(
     issuers: Record<string, IssuerKeySource>,
-    allowed: readonly JwtSocketAlgorithm[] | undefined,
+    staticKeys: ReadonlyMap<string, VerificationKey> | undefined,
   ): Map<string, KeySource> {
     const sources = new Map<string, KeySource>();
     for (const [issuer, source] of Object.entries(issuers)) {
-      sources.set(
-        issuer,
-        isJwksSource(source) ? new JwksKeySet(source, this.logger) : staticKey(issuer, source, allowed),
-      );
+      const key = isJwksSource(source) ? new JwksKeySet(source, this.logger) : staticKeys?.get(issuer);
+      if (key) sources.set(issuer, key);
     }
     return sources;
   }
-}
-
-/** Parsed once at bootstrap; fails loudly when the key is unusable or cannot verify any allowed algorithm. */
-function staticKey(
-  issuer: string,
-  source: IssuerStaticKey,
-  allowed: readonly JwtSocketAlgorithm[] | undefined,
-): VerificationKey {
-  const name = `issuers[${JSON.stringify(issuer)}].key`;
-  const key = resolveConfiguredKey(name, source.key);
-  if (source.algorithms) assertAlgorithmsAllowed(source.algorithms);
-  const usable = algorithmsForKey(key);
-  const algorithms = (source.algorithms ?? usable).filter(
-    (algorithm) => usable.includes(algorithm) && (!allowed || allowed.includes(algorithm)),
-  );
-  if (algorithms.length === 0) {
-    throw new JwtSocketConfigError(
-      `JwtSocketModule: \`${name}\` (${key.asymmetricKeyType ?? key.type}) cannot verify any allowed algorithm`,
-    );
-  }
-  return { key, algorithms };
 }

@@ -1,5 +1,8 @@
 import { isJsonObject } from '../util/json-object';
-import { DEFAULT_JWKS_TIMEOUT_MS, type JwksOptions } from '../jwks/options';
+import { DEFAULT_JWKS_TIMEOUT_MS, isJwksSource, type IssuerKeySource, type JwksOptions } from '../jwks/options';
+import { algorithmsForKey } from '../verification/keys';
+import type { JwtSocketAlgorithm, VerificationKey } from '../verification/verification-key';
+import { assertAlgorithmsAllowed, resolveConfiguredKey } from './check-keys';
 import { JwtSocketConfigError } from './config-error';
 import { assertNonNegative } from './number-checks';
 import type { JwtSocketModuleOptions } from './module-options';
@@ -24,6 +27,40 @@ export function assertKeySourceOptions(options: JwtSocketModuleOptions & { secre
   }
   if (jwks !== undefined) assertJwksOptions('jwks', jwks, options.secretTimeout);
   if (issuers !== undefined) assertIssuers(issuers, options.secretTimeout);
+}
+
+/** The static keys of `issuers`, parsed once at bootstrap: issuer -> key with the algorithms it may verify. */
+export function resolveIssuerStaticKeys(
+  issuers: Record<string, IssuerKeySource>,
+  allowed: readonly JwtSocketAlgorithm[] | undefined,
+): Map<string, VerificationKey> {
+  const keys = new Map<string, VerificationKey>();
+  for (const [issuer, source] of Object.entries(issuers)) {
+    if (!isJwksSource(source)) keys.set(issuer, issuerStaticKey(issuer, source.key, source.algorithms, allowed));
+  }
+  return keys;
+}
+
+/** Fails loudly when the key is unusable or cannot verify any allowed algorithm. */
+function issuerStaticKey(
+  issuer: string,
+  value: unknown,
+  pinned: JwtSocketAlgorithm[] | undefined,
+  allowed: readonly JwtSocketAlgorithm[] | undefined,
+): VerificationKey {
+  const name = `issuers[${JSON.stringify(issuer)}].key`;
+  const key = resolveConfiguredKey(name, value);
+  if (pinned) assertAlgorithmsAllowed(pinned);
+  const usable = algorithmsForKey(key);
+  const algorithms = (pinned ?? usable).filter(
+    (algorithm) => usable.includes(algorithm) && (!allowed || allowed.includes(algorithm)),
+  );
+  if (algorithms.length === 0) {
+    throw new JwtSocketConfigError(
+      `JwtSocketModule: \`${name}\` (${key.asymmetricKeyType ?? key.type}) cannot verify any allowed algorithm`,
+    );
+  }
+  return { key, algorithms };
 }
 
 function assertIssuers(issuers: unknown, secretTimeout: number): void {

@@ -143,4 +143,6 @@ export type ResolvedJwtSocketOptions = Required<
     maxAgeSeconds?: number;
     /** `secret` as key material, parsed and checked once at bootstrap. */
     secretKey?: KeyObject;
+    /** The static keys of `issuers`, parsed and checked once at bootstrap. */
+    issuerStaticKeys?: ReadonlyMap<string, VerificationKey>;
   };

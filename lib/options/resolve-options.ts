@@ -9,7 +9,7 @@ import {
   DEFAULT_SECRET_TIMEOUT_MS,
   DEFAULT_USER_PROPERTY_NAME,
 } from './constants';
-import { assertKeySourceOptions } from './check-key-sources';
+import { assertKeySourceOptions, resolveIssuerStaticKeys } from './check-key-sources';
 import { assertAlgorithmsAllowed, assertAlgorithmsFitKey, resolveConfiguredKey } from './check-keys';
 import type { JwtSocketModuleOptions, ResolvedJwtSocketOptions } from './module-options';
 import ms from 'ms';
@@ -49,6 +49,7 @@ export function resolveJwtSocketOptions(options: JwtSocketModuleOptions | undefi
   assertClaimRequirements(resolved);
   if (resolved.maxAge !== undefined) resolved.maxAgeSeconds = maxAgeInSeconds(resolved.maxAge);
   assertKeySourceOptions(resolved);
+  if (resolved.issuers) resolved.issuerStaticKeys = resolveIssuerStaticKeys(resolved.issuers, resolved.algorithms);
   assertNonNegative('timeout', resolved.timeout);
   assertTimerDelay('timeout', resolved.timeout);
   assertNonNegative('secretTimeout', resolved.secretTimeout, { positive: true });

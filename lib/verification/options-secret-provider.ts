@@ -1,4 +1,4 @@
-import { describeReceived, JwtSocketConfigError } from '../options/config-error';
+import { assertSecretGiven } from '../options/check-secret-source';
 import { Inject, Injectable } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
 import { JWT_SOCKET_RESOLVED_OPTIONS } from '../options/constants';
@@ -20,16 +20,10 @@ export class OptionsSecretProvider extends SecretProvider {
 
   constructor(@Inject(JWT_SOCKET_RESOLVED_OPTIONS) options: ResolvedJwtSocketOptions) {
     super();
+    assertSecretGiven(options);
     const { secret } = options;
-    if (typeof secret === 'function') {
-      this.secretFunction = toSecretFunction(secret);
-    } else if (options.secretKey) {
-      this.staticKey = options.secretKey;
-    } else {
-      throw new JwtSocketConfigError(
-        `JwtSocketModule: \`secret\` is missing or empty (received ${describeReceived(secret)}). Pass a non-empty \`secret\`, \`jwks\`, \`issuers\` or a \`secretProvider\` class.`,
-      );
-    }
+    if (typeof secret === 'function') this.secretFunction = toSecretFunction(secret);
+    else this.staticKey = options.secretKey;
   }
 
   getSecret(context: SecretContext): SecretAnswer | Promise<SecretAnswer> {
