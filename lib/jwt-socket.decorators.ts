@@ -1,5 +1,5 @@
 import { createParamDecorator, Inject, type ExecutionContext } from '@nestjs/common';
-import { JWT_SOCKET_RESOLVED_OPTIONS } from './options/constants';
+import { JWT_SOCKET_RESOLVED_OPTIONS } from './options/resolved-options-token';
 import type { Socket } from 'socket.io';
 import { getDecodedToken, getEncodedToken } from './socket/session-state';
 

@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder, type Provider, type Type } from '@nestjs/common';
-import { JWT_SOCKET_RESOLVED_OPTIONS } from './options/constants';
+import { JWT_SOCKET_RESOLVED_OPTIONS } from './options/resolved-options-token';
 import { usesKeySources } from './options/check-key-sources';
 import { JwksSecretProvider } from './jwks/secret-provider';
 import { OptionsSecretProvider } from './verification/options-secret-provider';

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { JwtSocketGuard } from './jwt-socket.guard';
 import { ConfigurableModuleClass, JWT_SOCKET_MODULE_OPTIONS } from './jwt-socket.module-definition';
-import { JWT_SOCKET_RESOLVED_OPTIONS } from './options/constants';
+import { JWT_SOCKET_RESOLVED_OPTIONS } from './options/resolved-options-token';
 import { resolveJwtSocketOptions } from './options/resolve-options';
 import { JwtSocketAdapterCheck } from './socket/adapter-check';
 import { AuthenticationsInFlight } from './socket/authentications-in-flight';

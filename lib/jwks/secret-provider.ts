@@ -1,7 +1,7 @@
 import { quote } from '../verification/log-safe';
 import { assertKeySourcesGiven } from '../options/check-secret-source';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { JWT_SOCKET_RESOLVED_OPTIONS } from '../options/constants';
+import { JWT_SOCKET_RESOLVED_OPTIONS } from '../options/resolved-options-token';
 import { UnauthorizedError } from '../protocol/unauthorized-error';
 import { JwtSocketErrorCode } from '../protocol/error-codes';
 import { JwksKeySet } from './key-set';

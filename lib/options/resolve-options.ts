@@ -8,7 +8,7 @@ import {
   DEFAULT_MAX_TOKEN_LENGTH,
   DEFAULT_SECRET_TIMEOUT_MS,
   DEFAULT_USER_PROPERTY_NAME,
-} from './constants';
+} from './defaults';
 import { assertKeySourceOptions, resolveIssuerStaticKeys } from './check-key-sources';
 import { assertAlgorithmsAllowed, assertAlgorithmsFitKey, resolveConfiguredKey } from './check-keys';
 import type { JwtSocketModuleOptions, ResolvedJwtSocketOptions } from './module-options';

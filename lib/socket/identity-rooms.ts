@@ -1,7 +1,10 @@
 import type { JwtPayload } from 'jsonwebtoken';
 import type { IdentityRoomClaim } from '../options/module-options';
 import type { Socket } from 'socket.io';
-import { SUBJECT_ROOM_PREFIX, TOKEN_ID_ROOM_PREFIX } from '../options/constants';
+
+/** Rooms every authenticated socket joins (as `identityRooms` chooses), for the app to reach a user on every node. */
+export const SUBJECT_ROOM_PREFIX = 'nestjs-socketio-jwt:sub:';
+export const TOKEN_ID_ROOM_PREFIX = 'nestjs-socketio-jwt:jti:';
 
 /**
  * The rooms of an authenticated socket's identity (`sub`, `jti`), for the app to reach a user's

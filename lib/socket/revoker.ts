@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Namespace, Socket } from 'socket.io';
-import { REVOKE_EVENT } from '../options/constants';
+import { REVOKE_EVENT } from './revocation-event';
 import { UnauthorizedError } from '../protocol/unauthorized-error';
 import { JwtSocketErrorCode } from '../protocol/error-codes';
 import { identityClaim } from './identity-rooms';

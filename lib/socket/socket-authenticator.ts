@@ -1,7 +1,7 @@
 import { describeError } from '../verification/log-safe';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Socket } from 'socket.io';
-import { JWT_SOCKET_RESOLVED_OPTIONS } from '../options/constants';
+import { JWT_SOCKET_RESOLVED_OPTIONS } from '../options/resolved-options-token';
 import type { ResolvedJwtSocketOptions } from '../options/module-options';
 import { JwtSocketErrorCode } from '../protocol/error-codes';
 import { UnauthorizedError } from '../protocol/unauthorized-error';

@@ -1,7 +1,7 @@
 import { assertSecretGiven } from '../options/check-secret-source';
 import { Inject, Injectable } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
-import { JWT_SOCKET_RESOLVED_OPTIONS } from '../options/constants';
+import { JWT_SOCKET_RESOLVED_OPTIONS } from '../options/resolved-options-token';
 import type {
   LegacySecretCallbackWithHeader,
   ResolvedJwtSocketOptions,

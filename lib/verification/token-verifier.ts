@@ -2,7 +2,7 @@ import { describeError, quote } from './log-safe';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
 import { verify, type Jwt, type JwtPayload, type VerifyOptions } from 'jsonwebtoken';
-import { JWT_SOCKET_RESOLVED_OPTIONS } from '../options/constants';
+import { JWT_SOCKET_RESOLVED_OPTIONS } from '../options/resolved-options-token';
 import { UnauthorizedError } from '../protocol/unauthorized-error';
 import { JwtSocketErrorCode } from '../protocol/error-codes';
 import { fromJsonWebTokenError } from './jsonwebtoken-errors';
