@@ -10,6 +10,7 @@ import { answerAck, takePendingAck, type AuthenticateAck } from './refusal';
 import { sessionOf, type JwtSocketSession } from './session-state';
 import { emitDirectly } from './socket-internals';
 import type { SocketAuthenticator } from './socket-authenticator';
+import { toUnauthorizedError } from './unexpected-failure';
 
 /** The transitions of the session state machine an `authenticate` message leads to. */
 export interface SessionTransitions {
@@ -20,7 +21,6 @@ export interface SessionTransitions {
   /** After a refresh: the new token's deadline. */
   rearmExpiry(socket: Socket, session: JwtSocketSession): void;
   endAttempt(session: JwtSocketSession): void;
-  toUnauthorizedError(error: unknown): UnauthorizedError;
 }
 
 /**
@@ -48,7 +48,7 @@ export class AuthenticateMessages {
     try {
       await this.authenticator.authenticate(socket, session, () => tokenOfAuthenticatePayload(payload), isRefresh);
     } catch (error) {
-      this.refuse(socket, session, this.transitions.toUnauthorizedError(error), isRefresh);
+      this.refuse(socket, session, toUnauthorizedError(error), isRefresh);
       return;
     } finally {
       this.transitions.endAttempt(session);

@@ -1,4 +1,3 @@
-import { describeError } from '../verification/log-safe';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Socket } from 'socket.io';
 import { JWT_SOCKET_RESOLVED_OPTIONS } from '../options/resolved-options-token';
@@ -16,6 +15,7 @@ import { answerAck, sendUnauthorizedAndDisconnect, takePendingAck, type Authenti
 import { SessionExpiry } from './session-expiry';
 import { createSession, sessionOf, type JwtSocketSession } from './session-state';
 import { SocketAuthenticator } from './socket-authenticator';
+import { logUnexpected, toUnauthorizedError } from './unexpected-failure';
 import { forgetPendingRooms, hide, reveal } from './visibility';
 
 type Middleware = (socket: Socket, next: (error?: Error) => void) => void;
@@ -59,7 +59,7 @@ export class JwtSocketSessions implements SessionTransitions {
     this.onAuthenticateMessage = function (this: Socket, ...args: unknown[]) {
       const last = args[args.length - 1];
       const ack = typeof last === 'function' ? (args.pop() as AuthenticateAck) : undefined;
-      sessions.messages.handle(this, args[0], ack).catch((error: unknown) => sessions.logUnexpected(error));
+      sessions.messages.handle(this, args[0], ack).catch((error: unknown) => logUnexpected(error));
     };
     this.onDisconnect = function (this: Socket) {
       sessions.endSession(this);
@@ -115,7 +115,7 @@ export class JwtSocketSessions implements SessionTransitions {
     try {
       session = this.beginSession(socket);
     } catch (error) {
-      next(this.toUnauthorizedError(error));
+      next(toUnauthorizedError(error));
       return;
     }
     // On success the attempt stays open until `connection`, so a revocation in between reaches it.
@@ -124,7 +124,7 @@ export class JwtSocketSessions implements SessionTransitions {
       (error: unknown) => {
         this.endAttempt(session);
         discardRestoredSession(socket, session);
-        next(this.toUnauthorizedError(error));
+        next(toUnauthorizedError(error));
       },
     );
   }
@@ -154,7 +154,7 @@ export class JwtSocketSessions implements SessionTransitions {
     try {
       await this.authenticator.authenticate(socket, session, this.readHandshakeToken, false);
     } catch (error) {
-      this.close(socket, session, this.toUnauthorizedError(error));
+      this.close(socket, session, toUnauthorizedError(error));
       return;
     } finally {
       this.endAttempt(session);
@@ -200,13 +200,13 @@ export class JwtSocketSessions implements SessionTransitions {
 
   /** A throw in the connection path (an app callback, a broken adapter) refuses the socket; the process keeps serving. */
   private refuseAfterFailure(socket: Socket, error: unknown): void {
-    const unauthorized = this.toUnauthorizedError(error);
+    const unauthorized = toUnauthorizedError(error);
     const session = sessionOf(socket);
     try {
       if (session) this.closeLogged(socket, session, unauthorized);
       else socket.disconnect();
     } catch (secondError) {
-      this.logUnexpected(secondError);
+      logUnexpected(secondError);
     }
   }
 
@@ -253,15 +253,5 @@ export class JwtSocketSessions implements SessionTransitions {
     if (!session.attempt) return;
     endAttempt(session.attempt);
     session.attempt = undefined;
-  }
-
-  toUnauthorizedError(error: unknown): UnauthorizedError {
-    if (error instanceof UnauthorizedError) return error;
-    this.logUnexpected(error);
-    return new UnauthorizedError(JwtSocketErrorCode.AUTHENTICATION_REJECTED);
-  }
-
-  private logUnexpected(error: unknown): void {
-    this.logger.error(`Unexpected authentication failure: ${describeError(error)}`);
   }
 }
