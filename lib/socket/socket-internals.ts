@@ -47,8 +47,10 @@ export function overrideSocketMembers(socket: Socket, members: OverridableSocket
   Object.assign(socket, members);
 }
 
-/** Puts the class's own members back (reassigned rather than deleted, so sockets keep one shape). */
-/** Puts `join`, `leave` and `leaveAll` back; `onevent` stays the library's for the socket's life. */
+/**
+ * Puts `join`, `leave` and `leaveAll` back (reassigned rather than deleted, so sockets keep one
+ * shape); `onevent` stays the library's for the socket's life.
+ */
 export function restoreSocketMembers(socket: Socket): void {
   const prototype = Object.getPrototypeOf(socket) as OverridableSocketMembers;
   const own = socket as unknown as OverridableSocketMembers;
