@@ -5,13 +5,14 @@ import { UnauthorizedError } from './protocol/unauthorized-error';
 import { JwtSocketErrorCode } from './protocol/error-codes';
 import { sessionOf } from './socket/session-state';
 
+/** Logged once per process: the guard meets every event of such a socket. */
+let reportedMissingAdapter = false;
+
 /**
  * Lets an event through only from an authenticated socket whose token has not expired. It
  * compares the stored `exp` and never re-checks the signature. Outside a ws context it stays out
  * of the way (Nest 12 applies `APP_GUARD` to gateways and HTTP alike).
  */
-/** Logged once per process: the guard meets every event of such a socket. */
-let reportedMissingAdapter = false;
 
 @Injectable()
 export class JwtSocketGuard implements CanActivate {

@@ -15,6 +15,10 @@ import { TokenVerifier } from './verification/token-verifier';
  * `JwtSocketModule.forRoot({ secret })` or `forRootAsync({ imports, inject, useFactory })`, then
  * `app.useWebSocketAdapter(new JwtSocketIoAdapter(app))` and `@UseGuards(JwtSocketGuard)`.
  * Exports what an app injects: the guard, the revoker and the options (`@InjectJwtSocketOptions()`).
+ *
+ * @property forRoot Registers the module with its options and extras: `forRoot({ secret, isGlobal: true })`.
+ * @property forRootAsync The options from `useFactory` (with `imports`, `inject`), `useClass` (a
+ *   `JwtSocketOptionsFactory`) or `useExisting`; the extras beside them.
  */
 @Module({
   providers: [

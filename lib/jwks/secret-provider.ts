@@ -30,11 +30,13 @@ export class JwksSecretProvider extends SecretProvider implements OnModuleDestro
     else if (options.jwks) this.keySet = new JwksKeySet(options.jwks, this.logger);
   }
 
+  /** The key of the token's `kid` in the JWKS, or the static key of its `iss` in `issuers`. */
   getSecret({ header, payload }: SecretContext): VerificationKey | Promise<VerificationKey> {
     const source = this.keySet ?? this.sourceOfIssuer(payload.iss);
     return source instanceof JwksKeySet ? source.getKey(header.kid, header.alg) : source;
   }
 
+  /** Aborts the key set fetches still in flight. */
   onModuleDestroy(): void {
     this.keySet?.close();
     this.issuers?.forEach((source) => (source instanceof JwksKeySet ? source.close() : undefined));

@@ -37,6 +37,7 @@ export type LegacySecretCallbackWithHeader = (
   callback: (error: unknown, secret?: SecretKey) => void,
 ) => void;
 
+/** The `secret` option: a static key, or one of the predecessors' function forms (told apart by arity). */
 export type SecretOption = SecretKey | SecretFunction | LegacySecretCallback | LegacySecretCallbackWithHeader;
 
 /** What the `onAuthenticated` hook receives once the signature and claims are verified. */
@@ -60,6 +61,7 @@ export type IdentityRoomClaim = 'sub' | 'jti';
 /** What happens when the token of an open socket reaches `exp`. */
 export type ExpiredTokenAction = 'disconnect' | 'reject-events' | 'ignore';
 
+/** The options of `JwtSocketModule.forRoot(...)` / `forRootAsync(...)`; the README's options table lists each with its default. */
 export interface JwtSocketModuleOptions {
   /** Static key (HMAC secret, PEM public key, KeyObject) or a function form of the predecessors. Not needed with `secretProvider`. */
   secret?: SecretOption;

@@ -3,8 +3,11 @@ import type { UnauthorizedPayload } from './unauthorized-error';
 
 /** The slice of a socket.io-client `Socket` that `authenticateSocket` uses. */
 export interface AuthenticatingSocket {
+  /** Sends `authenticate { token }` with an ack. */
   emit(event: string, ...args: unknown[]): unknown;
+  /** Listens for `disconnect` and `unauthorized` while the answer is pending. */
   once(event: string, listener: (...args: any[]) => void): unknown;
+  /** Removes those listeners once the answer came. */
   off(event: string, listener?: (...args: any[]) => void): unknown;
 }
 

@@ -1,5 +1,6 @@
 import { JWT_SOCKET_ERROR_MESSAGES, JwtSocketErrorCode } from './error-codes';
 
+/** `data.type` of every refusal payload, as `socketio-jwt` clients expect it. */
 export const UNAUTHORIZED_ERROR_TYPE = 'UnauthorizedError';
 
 /** What travels to the client in `err.data`, as the predecessors sent it. */
@@ -34,6 +35,7 @@ export class UnauthorizedError extends Error {
     this.data = { type: UNAUTHORIZED_ERROR_TYPE, code, message };
   }
 
+  /** The payload sent to the client: `{ message, data: { type, code, message } }`. */
   toJSON(): UnauthorizedPayload {
     return { message: this.message, data: this.data };
   }

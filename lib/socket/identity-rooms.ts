@@ -4,6 +4,7 @@ import type { Socket } from 'socket.io';
 
 /** Rooms every authenticated socket joins (as `identityRooms` chooses), for the app to reach a user on every node. */
 export const SUBJECT_ROOM_PREFIX = 'nestjs-socketio-jwt:sub:';
+/** Prefix of the room of a token id: `TOKEN_ID_ROOM_PREFIX + jti` (see `SUBJECT_ROOM_PREFIX`). */
 export const TOKEN_ID_ROOM_PREFIX = 'nestjs-socketio-jwt:jti:';
 
 /**

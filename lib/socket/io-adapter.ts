@@ -27,6 +27,10 @@ export class JwtSocketIoAdapter extends IoAdapter {
     super(app);
   }
 
+  /**
+   * Creates the socket.io server and protects it. An override (to install another socket.io adapter)
+   * calls it first; type its `options` as `Parameters<JwtSocketIoAdapter['createIOServer']>[1]`.
+   */
   createIOServer(port: number, options?: IoServerOptions): IoServer {
     // A refused handshake to a RegExp namespace must not leave its child namespace behind.
     const withCleanup = { cleanupEmptyChildNamespaces: true, ...options } as IoServerOptions;
@@ -35,12 +39,14 @@ export class JwtSocketIoAdapter extends IoAdapter {
     return server;
   }
 
+  /** Nest's entry point for each gateway server or namespace: protects what it creates. */
   create(port: number, options?: CreateOptions): Created {
     const serverOrNamespace = super.create(port, options);
     this.resolveLibrary().servers.protect(serverOrNamespace as unknown as Server | Namespace);
     return serverOrNamespace;
   }
 
+  /** Defers the gateway's `handleConnection` until the socket is authenticated. */
   bindClientConnect(server: unknown, callback: (...args: unknown[]) => void): void {
     super.bindClientConnect(server, this.resolveLibrary().sessions.deferUntilAuthenticated(callback));
   }

@@ -76,6 +76,7 @@ export function getEncodedToken(socket: Socket): string | undefined {
   return session?.authenticated ? session.token : undefined;
 }
 
+/** Whether `socket` is authenticated now (false while pending, refused or closing). */
 export function isSocketAuthenticated(socket: Socket): boolean {
   return sessionOf(socket)?.authenticated === true;
 }

@@ -7,5 +7,6 @@ import type { JwtPayload } from 'jsonwebtoken';
  * not answer within `secretTimeout` refuses the token (fails closed).
  */
 export abstract class RevocationCheck {
+  /** `true` refuses the token with `token_revoked`; called with its verified claims. */
   abstract isRevoked(claims: JwtPayload): boolean | Promise<boolean>;
 }

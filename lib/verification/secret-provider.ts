@@ -13,6 +13,10 @@ import type { SecretAnswer, SecretContext } from '../options/module-options';
  * which are cached): a `Buffer` is parsed again on every token.
  */
 export abstract class SecretProvider {
+  /**
+   * The key for one token, from its unverified `header` and `payload` and the handshake. Throw an
+   * `UnauthorizedError` to refuse with its code; any other throw becomes `secret_unavailable`.
+   */
   abstract getSecret(context: SecretContext): SecretAnswer | Promise<SecretAnswer>;
 
   /**
