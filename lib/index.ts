@@ -4,7 +4,7 @@
  */
 export { JwtSocketModule } from './jwt-socket.module';
 export { JwtSocketConfigError } from './options/config-error';
-export type { JwtSocketModuleExtras } from './jwt-socket.module-definition';
+export type { JwtSocketModuleExtras, JwtSocketOptionsFactory } from './jwt-socket.module-definition';
 export { JwtSocketIoAdapter } from './socket/io-adapter';
 export { JwtSocketGuard } from './jwt-socket.guard';
 export { DecodedToken, EncodedToken, InjectJwtSocketOptions } from './jwt-socket.decorators';

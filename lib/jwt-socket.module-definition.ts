@@ -16,6 +16,15 @@ export interface JwtSocketModuleExtras {
   revocationCheck?: Type<RevocationCheck>;
 }
 
+/**
+ * What the class given to `forRootAsync({ useClass })`, or the provider named by `useExisting`,
+ * implements: Nest calls its `createJwtSocketOptions()` once, at bootstrap.
+ */
+export interface JwtSocketOptionsFactory {
+  /** The module options, or a promise of them (read from a config service, a vault...). */
+  createJwtSocketOptions(): JwtSocketModuleOptions | Promise<JwtSocketModuleOptions>;
+}
+
 export const {
   ConfigurableModuleClass,
   MODULE_OPTIONS_TOKEN: JWT_SOCKET_MODULE_OPTIONS,
