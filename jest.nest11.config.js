@@ -8,9 +8,9 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.e2e-spec.ts'],
   moduleNameMapper: {
-    '^@nestjs/(common|core|websockets|platform-socket\\.io|platform-express)$':
+    '^@nestjs/(common|core|websockets|platform-socket\\.io|platform-express|platform-fastify)$':
       '<rootDir>/test/nest11/node_modules/@nestjs/$1',
-    '^@nestjs/(common|core|websockets|platform-socket\\.io|platform-express)/(.*)$':
+    '^@nestjs/(common|core|websockets|platform-socket\\.io|platform-express|platform-fastify)/(.*)$':
       '<rootDir>/test/nest11/node_modules/@nestjs/$1/$2',
     '^rxjs$': '<rootDir>/node_modules/rxjs',
     '^rxjs/(.*)$': '<rootDir>/node_modules/rxjs/$1',

@@ -2,6 +2,8 @@
  * `nestjs-socketio-jwt`: every export is documented in the README's API section (a test keeps the
  * two equal). The client-safe part is re-exported from `./client`.
  */
+// First: a missing peer (they are optional for the client entry's sake) fails here, by name.
+import './peer-dependencies';
 export { JwtSocketModule } from './jwt-socket.module';
 export { JwtSocketConfigError } from './options/config-error';
 export type { JwtSocketModuleExtras, JwtSocketOptionsFactory } from './jwt-socket.module-definition';

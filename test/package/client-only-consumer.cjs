@@ -1,5 +1,5 @@
 // The /client entry must load where no Nest, socket.io or jsonwebtoken is installed.
-for (const absent of ['@nestjs/common', '@nestjs/core', 'socket.io']) {
+for (const absent of ['@nestjs/common', '@nestjs/core', 'socket.io', 'jsonwebtoken']) {
   try {
     require.resolve(absent);
     throw new Error(`${absent} is installed in the client-only consumer; the check would prove nothing`);
