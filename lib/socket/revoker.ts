@@ -1,6 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, Optional, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Namespace, Socket } from 'socket.io';
 import { REVOKE_EVENT } from './revocation-event';
+import { OpenSocketSweep } from '../revocation-store/open-socket-sweep';
+import { RedisRevocationStore } from '../revocation-store/redis-revocation-store';
+import { describeError } from '../verification/log-safe';
+import { RevocationCheck } from '../verification/revocation-check';
 import { UnauthorizedError } from '../protocol/unauthorized-error';
 import { JwtSocketErrorCode } from '../protocol/error-codes';
 import { identityClaim } from './identity-rooms';
@@ -22,25 +26,85 @@ const SINGLE_NODE_ADAPTERS = new Set(['Adapter', 'SessionAwareAdapter']);
  * Disconnects sockets whose tokens you revoke, on every namespace the library protects and, through
  * the socket.io adapter, on every node of the cluster. Each socket receives `unauthorized` with
  * `token_revoked` first. The count is this node's; other nodes act on their own, without waiting.
+ *
+ * With a `RedisRevocationStore` as the module's `revocationCheck`, every revocation is also recorded
+ * there (nodes that missed the broadcast, or start later, learn it from Redis), and this node
+ * re-checks its open sockets against the store periodically and when its Redis connection is back.
  */
 @Injectable()
-export class JwtSocketRevoker {
+export class JwtSocketRevoker implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly store?: RedisRevocationStore;
+  private readonly sweep?: OpenSocketSweep;
+  private readonly logger = new Logger('JwtSocket');
+
   constructor(
     private readonly servers: JwtSocketServers,
     private readonly sessions: JwtSocketSessions,
     private readonly inFlight: AuthenticationsInFlight,
+    @Optional() revocationCheck?: RevocationCheck,
   ) {
     servers.onServerProtected((server) =>
       server.sockets.on(REVOKE_EVENT, (message: unknown) => this.revokeLocally(toRevocationTarget(message))),
     );
+    if (revocationCheck instanceof RedisRevocationStore) {
+      this.store = revocationCheck;
+      this.sweep = new OpenSocketSweep(
+        revocationCheck,
+        () => this.openSockets(),
+        (socket) => this.sessions.revokeSocket(socket, new UnauthorizedError(JwtSocketErrorCode.TOKEN_REVOKED)),
+      );
+    }
   }
 
+  /** Nest lifecycle hook: starts the sweep of open sockets, when a revocation store is set. */
+  onApplicationBootstrap(): void {
+    this.sweep?.start();
+  }
+
+  /** Nest lifecycle hook: stops the sweep. */
+  onModuleDestroy(): void {
+    this.sweep?.stop();
+  }
+
+  /**
+   * Disconnects the subject's sockets and returns this node's count at once. With a store, the
+   * revocation is recorded in the background (retried when Redis is back, a warning logged meanwhile).
+   */
   revokeSubject(subject: string | number): number {
-    return this.revoke({ subject });
+    const count = this.revoke({ subject });
+    this.recordInBackground(this.store?.revokeSubject(subject));
+    return count;
   }
 
-  revokeTokenId(tokenId: string | number): number {
-    return this.revoke({ tokenId });
+  /** As `revokeSubject`, for a token id; `exp` (epoch seconds) bounds the record, else an open socket's token tells it. */
+  revokeTokenId(tokenId: string | number, exp?: number): number {
+    const expiry = exp ?? this.localExpiry(tokenId);
+    const count = this.revoke({ tokenId });
+    this.recordInBackground(this.store?.revokeTokenId(tokenId, expiry));
+    return count;
+  }
+
+  /**
+   * `revokeSubject`, resolving once the store has recorded it; rejects if Redis did not take it within
+   * the store's `commandTimeout` (the sockets are closed anyway, and the record is retried when Redis is back).
+   */
+  async revokeSubjectDurably(subject: string | number): Promise<number> {
+    const count = this.revoke({ subject });
+    await this.store?.revokeSubject(subject);
+    return count;
+  }
+
+  /** `revokeTokenId`, resolving once the store has recorded it (see `revokeSubjectDurably`). */
+  async revokeTokenIdDurably(tokenId: string | number, exp?: number): Promise<number> {
+    const expiry = exp ?? this.localExpiry(tokenId);
+    const count = this.revoke({ tokenId });
+    await this.store?.revokeTokenId(tokenId, expiry);
+    return count;
+  }
+
+  /** Re-checks this node's open sockets against the store now (what the periodic sweep does); resolves to the count disconnected. */
+  recheckOpenSockets(): Promise<number> {
+    return this.sweep?.run() ?? Promise.resolve(0);
   }
 
   /** Disconnects the matching sockets here, then asks the other nodes to do the same. */
@@ -69,6 +133,31 @@ export class JwtSocketRevoker {
       }
     }
     return revoked.size;
+  }
+
+  private recordInBackground(recording: Promise<void> | undefined): void {
+    recording?.catch((error: unknown) =>
+      this.logger.warn(
+        `A revocation could not be recorded in Redis yet; it is retried when the connection is ready: ${describeError(error)}`,
+      ),
+    );
+  }
+
+  private *openSockets(): Iterable<Socket> {
+    for (const namespace of this.servers.namespaces()) yield* namespace.sockets.values();
+  }
+
+  /** The latest `exp` among this node's open sockets holding the token id, if any. */
+  private localExpiry(tokenId: string | number): number | undefined {
+    const name = identityClaim(tokenId);
+    if (!this.store || name === undefined) return undefined;
+    let latest: number | undefined;
+    for (const socket of this.openSockets()) {
+      const claims = sessionOf(socket)?.claims;
+      if (identityClaim(claims?.jti) !== name || typeof claims?.exp !== 'number') continue;
+      latest = Math.max(latest ?? claims.exp, claims.exp);
+    }
+    return latest;
   }
 }
 

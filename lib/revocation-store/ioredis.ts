@@ -1,0 +1,23 @@
+import { asMgetReply, type RevocationRedis } from './revocation-redis';
+
+/** What the store uses of an ioredis client: `new Redis(url)`. */
+export interface IoredisClient {
+  set(key: string, value: string, token: 'PXAT', expiresAtMs: number): Promise<unknown>;
+  mget(keys: string[]): Promise<unknown>;
+  readonly status: string;
+  on(event: 'ready', listener: () => void): unknown;
+  off(event: 'ready', listener: () => void): unknown;
+}
+
+/** Adapts an ioredis client (`import Redis from 'ioredis'`) for `RedisRevocationStore`. */
+export function fromIoredis(client: IoredisClient): RevocationRedis {
+  return {
+    setUntil: (key, value, expiresAtMs) => client.set(key, value, 'PXAT', expiresAtMs),
+    getMany: async (keys) => asMgetReply(await client.mget(keys), keys),
+    isReady: () => client.status === 'ready',
+    onReady: (listener) => {
+      client.on('ready', listener);
+      return () => void client.off('ready', listener);
+    },
+  };
+}
