@@ -7,11 +7,11 @@
  * before the disconnect.
  */
 import type { Socket } from 'socket.io-client';
-import { nodeClusterCase } from './fixtures/adapters-cluster';
-import { connectOn, fetchedBy, type AdapterCase, type MatrixCluster } from './fixtures/adapters-matrix';
-import { classicRedisCase, shardedRedisCase } from './fixtures/adapters-redis';
-import { streamsCase } from './fixtures/adapters-streams';
-import { collect } from './fixtures/lifecycle-clients';
+import { nodeClusterCase } from './fixtures/adapters/cluster';
+import { connectOn, fetchedBy, type AdapterCase, type MatrixCluster } from './fixtures/adapters/matrix';
+import { classicRedisCase, shardedRedisCase } from './fixtures/adapters/redis';
+import { streamsCase } from './fixtures/adapters/streams';
+import { collect } from './fixtures/lifecycle/clients';
 import { connectClient, connectOutcome, emitWithAck, nextEvent, refusal } from './support/client';
 import { startRedis, type TestRedis } from './support/redis';
 import { signToken } from './support/tokens';

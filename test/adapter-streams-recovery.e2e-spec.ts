@@ -7,10 +7,10 @@
 import { createClient } from 'redis';
 import type { Server } from 'socket.io';
 import type { Socket } from 'socket.io-client';
-import { connectOn, type MatrixCluster, type NodeName, type StartedNode } from './fixtures/adapters-matrix';
-import { startStreamsPair, uniqueStreamsOptions } from './fixtures/adapters-streams';
-import { collect, dropTransport, expiryOf, waitUntilPast } from './fixtures/lifecycle-clients';
-import { waitUntil } from './fixtures/adapters-matrix';
+import { connectOn, type MatrixCluster, type NodeName, type StartedNode } from './fixtures/adapters/matrix';
+import { startStreamsPair, uniqueStreamsOptions } from './fixtures/adapters/streams';
+import { collect, dropTransport, expiryOf, waitUntilPast } from './fixtures/lifecycle/clients';
+import { waitUntil } from './fixtures/adapters/matrix';
 import { connectClient, nextEvent, refusal } from './support/client';
 import { startRedis, type TestRedis } from './support/redis';
 import { signToken } from './support/tokens';

@@ -1,5 +1,5 @@
 import { JwtSocketModule } from '../lib';
-import { guardedGateway } from './fixtures/gateways';
+import { guardedGateway } from './fixtures/core/gateways';
 import {
   ASYMMETRIC_ALGORITHMS,
   generateKeyPair,
@@ -7,7 +7,7 @@ import {
   signHmac,
   signWith,
   type AsymmetricAlgorithm,
-} from './fixtures/keys-pairs';
+} from './fixtures/core/key-pairs';
 import { startApp, type TestApp } from './support/app';
 import { closeClients, connectClient, connected, emitWithAck, rejectedCode } from './support/client';
 import { unsignedToken } from './support/tokens';

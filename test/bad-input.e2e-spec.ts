@@ -1,8 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { JwtSocketModule, type JwtSocketModuleOptions } from '../lib';
-import { guardedGateway } from './fixtures/gateways';
-import { watchProcessErrors, type ProcessErrorWatch } from './fixtures/secrets-process-errors';
-import { forgeHs256, nowSeconds, rawToken, signWith } from './fixtures/secrets-tokens';
+import { guardedGateway } from './fixtures/core/gateways';
+import { watchProcessErrors, type ProcessErrorWatch } from './fixtures/secrets/process-errors';
+import { forgeHs256, nowSeconds, rawToken, signWith } from './fixtures/secrets/tokens';
 import { startApp, type TestApp } from './support/app';
 import { connectClient, connected, connectOutcome, emitWithAck, type ConnectErrorLike } from './support/client';
 import { SECRET, signToken, unsignedToken } from './support/tokens';

@@ -2,7 +2,7 @@ import { Module, type DynamicModule, type INestApplication } from '@nestjs/commo
 import { NestFactory } from '@nestjs/core';
 import { generateKeyPairSync } from 'node:crypto';
 import { JwtSocketIoAdapter, JwtSocketModule, type JwtSocketModuleOptions } from '../lib';
-import { BareGateway } from './fixtures/secrets-gateways';
+import { BareGateway } from './fixtures/secrets/gateways';
 import { CapturingLogger } from './support/app';
 import { SECRET } from './support/tokens';
 

@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import * as ts from 'typescript';
 import { authenticateSocket, isUnauthorizedError } from '../lib/client';
 import { JwtSocketModule } from '../lib';
-import { guardedGateway } from './fixtures/gateways';
+import { guardedGateway } from './fixtures/core/gateways';
 import { startApp, type TestApp } from './support/app';
 import { connectClient, connected, emitWithAck, nextEvent } from './support/client';
 import { SECRET, signToken } from './support/tokens';

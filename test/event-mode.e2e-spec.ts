@@ -1,7 +1,7 @@
 import type { Socket } from 'socket.io-client';
 import { JwtSocketModule, type JwtSocketModuleOptions } from '../lib';
-import { authenticate, connectAndAuthenticate, eventModeRefusalCode, recordEvents } from './fixtures/core-clients';
-import { guardedGateway } from './fixtures/gateways';
+import { authenticate, connectAndAuthenticate, eventModeRefusalCode, recordEvents } from './fixtures/core/clients';
+import { guardedGateway } from './fixtures/core/gateways';
 import { startApp, type TestApp } from './support/app';
 import { connectClient, connected, emitWithAck, nextEvent, refusal, type UnauthorizedLike } from './support/client';
 import { SECRET, signToken, unsignedToken } from './support/tokens';

@@ -4,7 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { createServer, type AddressInfo } from 'node:net';
 import { DecodedToken, JwtSocketGuard, JwtSocketIoAdapter, JwtSocketModule } from '../lib';
-import { CallLog, guardedGateway } from './fixtures/gateways';
+import { CallLog, guardedGateway } from './fixtures/core/gateways';
 import { CapturingLogger } from './support/app';
 import { closeClients, connectClient, connected, delay, emitWithAck, nextEvent, rejectedCode } from './support/client';
 import { SECRET, signToken } from './support/tokens';

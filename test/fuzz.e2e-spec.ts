@@ -15,7 +15,7 @@ import type { DynamicModule } from '@nestjs/common';
 import fc from 'fast-check';
 import type { Socket } from 'socket.io-client';
 import { JwtSocketModule, type JwtSocketModuleOptions, type SecretAnswer } from '../lib';
-import { connectAndAuthenticate } from './fixtures/core-clients';
+import { connectAndAuthenticate } from './fixtures/core/clients';
 import {
   eventModeOutcome,
   expectationOf,
@@ -28,11 +28,11 @@ import {
   OutcomeTally,
   REFUSE,
   type Expectation,
-} from './fixtures/fuzz-probes';
-import { tokenCaseArbitrary, type FuzzSigner, type TokenCase, type TokenUniverse } from './fixtures/fuzz-tokens';
-import { guardedGateway } from './fixtures/gateways';
-import { generateKeyPair } from './fixtures/keys-pairs';
-import { watchProcessErrors, type ProcessErrorWatch } from './fixtures/secrets-process-errors';
+} from './fixtures/fuzz/probes';
+import { tokenCaseArbitrary, type FuzzSigner, type TokenCase, type TokenUniverse } from './fixtures/fuzz/tokens';
+import { guardedGateway } from './fixtures/core/gateways';
+import { generateKeyPair } from './fixtures/core/key-pairs';
+import { watchProcessErrors, type ProcessErrorWatch } from './fixtures/secrets/process-errors';
 import { startApp, type TestApp } from './support/app';
 import { connectClient, connected, emitWithAck } from './support/client';
 import { SECRET, signToken } from './support/tokens';

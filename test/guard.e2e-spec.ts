@@ -1,10 +1,10 @@
 import { APP_GUARD } from '@nestjs/core';
 import type { Socket } from 'socket.io-client';
 import { JwtSocketGuard, JwtSocketModule } from '../lib';
-import { authenticate } from './fixtures/core-clients';
-import { CoreHttpModule } from './fixtures/core-http';
-import { unguardedGateway } from './fixtures/core-unguarded';
-import { guardedGateway } from './fixtures/gateways';
+import { authenticate } from './fixtures/core/clients';
+import { CoreHttpModule } from './fixtures/core/http';
+import { unguardedGateway } from './fixtures/core/unguarded';
+import { guardedGateway } from './fixtures/core/gateways';
 import { startApp, type TestApp } from './support/app';
 import { connectClient, connected, delay, emitWithAck, nextEvent, rejectedCode } from './support/client';
 import { SECRET, signToken } from './support/tokens';

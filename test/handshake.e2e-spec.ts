@@ -1,8 +1,8 @@
 import type { Type } from '@nestjs/common';
 import type { Socket } from 'socket.io-client';
 import { JwtSocketModule, type JwtSocketModuleOptions } from '../lib';
-import { guardedGateway } from './fixtures/gateways';
-import { InspectorGateway, type HandshakeView, type SocketView } from './fixtures/secrets-gateways';
+import { guardedGateway } from './fixtures/core/gateways';
+import { InspectorGateway, type HandshakeView, type SocketView } from './fixtures/secrets/gateways';
 import { startApp, type TestApp } from './support/app';
 import { connectClient, connected, emitWithAck, nextEvent, rejectedCode } from './support/client';
 import { SECRET, signToken } from './support/tokens';

@@ -1,7 +1,7 @@
 import { JwtSocketModule, type OnAuthenticatedHook } from '../lib';
-import { BOTH_MODES, type AuthMode } from './fixtures/core-clients';
-import { HOOK_FAILURE_MESSAGE, subjectDrivenHook, syncSubjectDrivenHook } from './fixtures/core-hooks';
-import { guardedGateway } from './fixtures/gateways';
+import { BOTH_MODES, type AuthMode } from './fixtures/core/clients';
+import { HOOK_FAILURE_MESSAGE, subjectDrivenHook, syncSubjectDrivenHook } from './fixtures/core/hooks';
+import { guardedGateway } from './fixtures/core/gateways';
 import { startApp, type TestApp } from './support/app';
 import { emitWithAck } from './support/client';
 import { SECRET, signToken } from './support/tokens';

@@ -1,5 +1,5 @@
 import { JwtSocketModule, JwtSocketRevoker, type JwtSocketModuleOptions } from '../lib';
-import { ClientRoomsGateway } from './fixtures/outside-gateways';
+import { ClientRoomsGateway } from './fixtures/security/outside-gateways';
 import { startApp, type TestApp } from './support/app';
 import { connectClient, connected, emitWithAck, nextEvent } from './support/client';
 import { SECRET, signToken } from './support/tokens';

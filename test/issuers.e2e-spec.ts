@@ -1,8 +1,8 @@
 import { Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { JwtSocketIoAdapter, JwtSocketModule, type JwtSocketModuleOptions } from '../lib';
-import { CallLog, guardedGateway } from './fixtures/gateways';
-import { generateKeyPair, signHmac, signWith } from './fixtures/keys-pairs';
+import { CallLog, guardedGateway } from './fixtures/core/gateways';
+import { generateKeyPair, signHmac, signWith } from './fixtures/core/key-pairs';
 import { CapturingLogger, startApp, type TestApp } from './support/app';
 import { closeClients, connectClient, connected, emitWithAck, rejectedCode } from './support/client';
 import { startJwksServer, type JwksRoute, type JwksServer } from './support/jwks-server';

@@ -1,6 +1,6 @@
 import { JwksSecretProvider, JwtSocketModule, type JwksOptions } from '../lib';
-import { guardedGateway } from './fixtures/gateways';
-import { generateKeyPair, signHmac, signWith } from './fixtures/keys-pairs';
+import { guardedGateway } from './fixtures/core/gateways';
+import { generateKeyPair, signHmac, signWith } from './fixtures/core/key-pairs';
 import { startApp, type TestApp } from './support/app';
 import { closeClients, connectClient, connected, connectOutcome, emitWithAck, rejectedCode } from './support/client';
 import { startJwksServer, type JwksRoute, type JwksServer } from './support/jwks-server';

@@ -1,9 +1,9 @@
 import type { Server } from 'socket.io';
 import { JwtSocketModule, SecretProvider, type JwtSocketModuleOptions } from '../lib';
-import { guardedGateway } from './fixtures/gateways';
-import { ObservedJwtSocketIoAdapter } from './fixtures/load-observed-adapter';
-import { SlowSecretProvider } from './fixtures/load-slow-secret-provider';
-import { watchProcessErrors, type ProcessErrorWatch } from './fixtures/secrets-process-errors';
+import { guardedGateway } from './fixtures/core/gateways';
+import { ObservedJwtSocketIoAdapter } from './fixtures/load/observed-adapter';
+import { SlowSecretProvider } from './fixtures/load/slow-secret-provider';
+import { watchProcessErrors, type ProcessErrorWatch } from './fixtures/secrets/process-errors';
 import type { TestApp } from './support/app';
 import { listenBacklogCap, openFileLimit, startLoadApp } from './support/load-app';
 import { closeClients } from './support/client';

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { AddressInfo } from 'node:net';
 import { JwtSocketIoAdapter, JwtSocketModule } from '../lib';
-import { CallLog, guardedGateway } from './fixtures/gateways';
+import { CallLog, guardedGateway } from './fixtures/core/gateways';
 import { CapturingLogger } from './support/app';
 import { closeClients, connectClient, connected, emitWithAck } from './support/client';
 import { SECRET, signToken } from './support/tokens';

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { JwtSocketModule } from '../lib';
-import { connectAndAuthenticate } from './fixtures/core-clients';
+import { connectAndAuthenticate } from './fixtures/core/clients';
 import {
   CONFIGURED_SECRET,
   FakeConfigModule,
@@ -11,8 +11,8 @@ import {
   TENANT_SECRETS,
   TenantKeyStoreModule,
   TenantSecrets,
-} from './fixtures/core-modules';
-import { guardedGateway } from './fixtures/gateways';
+} from './fixtures/core/modules';
+import { guardedGateway } from './fixtures/core/gateways';
 import { CapturingLogger, startApp, type TestApp } from './support/app';
 import { connectClient, connected, emitWithAck, refusal, rejectedCode } from './support/client';
 import { SECRET, signToken } from './support/tokens';

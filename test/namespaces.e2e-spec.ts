@@ -1,7 +1,7 @@
 import type { Socket } from 'socket.io-client';
 import { JwtSocketModule, type AuthenticatedContext } from '../lib';
-import { authenticate, BOTH_MODES, recordEvents, type AuthMode } from './fixtures/core-clients';
-import { guardedGateway } from './fixtures/gateways';
+import { authenticate, BOTH_MODES, recordEvents, type AuthMode } from './fixtures/core/clients';
+import { guardedGateway } from './fixtures/core/gateways';
 import { startApp, type TestApp } from './support/app';
 import { connectClient, connected, emitWithAck, refusal, rejectedCode } from './support/client';
 import { SECRET, signToken } from './support/tokens';

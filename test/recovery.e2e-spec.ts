@@ -2,7 +2,7 @@ import type { GatewayMetadata } from '@nestjs/websockets';
 import type { Server } from 'socket.io';
 import type { Socket } from 'socket.io-client';
 import { JwtSocketModule, JwtSocketRevoker, RevocationCheck } from '../lib';
-import { guardedGateway } from './fixtures/gateways';
+import { guardedGateway } from './fixtures/core/gateways';
 import {
   collect,
   dropTransport,
@@ -11,8 +11,8 @@ import {
   reconnect,
   recoverableClient,
   waitUntilPast,
-} from './fixtures/lifecycle-clients';
-import { LifecycleDenylist } from './fixtures/lifecycle-denylist';
+} from './fixtures/lifecycle/clients';
+import { LifecycleDenylist } from './fixtures/lifecycle/denylist';
 import { startApp, type TestApp } from './support/app';
 import { connectClient, connected, emitWithAck, nextEvent, refusal, roundTrip } from './support/client';
 import { SECRET, signToken } from './support/tokens';

@@ -1,7 +1,7 @@
 import type { Socket } from 'socket.io-client';
 import { JwtSocketModule, type JwtSocketModuleOptions } from '../lib';
-import { guardedGateway } from './fixtures/gateways';
-import { collect } from './fixtures/lifecycle-clients';
+import { guardedGateway } from './fixtures/core/gateways';
+import { collect } from './fixtures/lifecycle/clients';
 import { startApp, type TestApp } from './support/app';
 import {
   connectClient,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { JwtSocketModule, JwtSocketRevoker, type JwtSocketModuleOptions } from '../lib';
-import { guardedGateway } from './fixtures/gateways';
+import { guardedGateway } from './fixtures/core/gateways';
 import { startApp, type TestApp } from './support/app';
 import { connectClient, connected, nextEvent } from './support/client';
 import { SECRET, signToken } from './support/tokens';

@@ -14,8 +14,8 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type { Socket } from 'socket.io-client';
-import { startStoreNode, until, type StoreNode } from './fixtures/revocation-store-nodes';
-import { startProxy, type TcpProxy } from './fixtures/revocation-store-proxy';
+import { startStoreNode, until, type StoreNode } from './fixtures/revocation-store/nodes';
+import { startProxy, type TcpProxy } from './fixtures/revocation-store/proxy';
 import { connectClient, connectOutcome, emitWithAck, type UnauthorizedLike } from './support/client';
 import { startRedis, type TestRedis } from './support/redis';
 import { signToken } from './support/tokens';

@@ -8,9 +8,9 @@ import {
   until,
   type ClientKind,
   type StoreNode,
-} from './fixtures/revocation-store-nodes';
-import { expiryOf } from './fixtures/lifecycle-clients';
-import { startProxy, type TcpProxy } from './fixtures/revocation-store-proxy';
+} from './fixtures/revocation-store/nodes';
+import { expiryOf } from './fixtures/lifecycle/clients';
+import { startProxy, type TcpProxy } from './fixtures/revocation-store/proxy';
 import { connectClient, connected, emitWithAck, refusal, rejectedCode } from './support/client';
 import { startRedis, type TestRedis } from './support/redis';
 import { signToken } from './support/tokens';

@@ -1,8 +1,8 @@
 import type { Socket } from 'socket.io-client';
 import { JwtSocketModule, JwtSocketRevoker, RevocationCheck, type JwtSocketModuleOptions } from '../lib';
-import { guardedGateway } from './fixtures/gateways';
-import { collect } from './fixtures/lifecycle-clients';
-import { LifecycleDenylist } from './fixtures/lifecycle-denylist';
+import { guardedGateway } from './fixtures/core/gateways';
+import { collect } from './fixtures/lifecycle/clients';
+import { LifecycleDenylist } from './fixtures/lifecycle/denylist';
 import { startApp, type TestApp } from './support/app';
 import { connectClient, connected, emitWithAck, nextEvent, refusal, rejectedCode, roundTrip } from './support/client';
 import { SECRET, signToken } from './support/tokens';

@@ -1,8 +1,8 @@
 import type { DynamicModule } from '@nestjs/common';
 import type { JwtHeader, JwtPayload } from 'jsonwebtoken';
 import { JwtSocketModule, SecretProvider, type JwtSocketHandshake, type SecretContext, type SecretKey } from '../lib';
-import { guardedGateway } from './fixtures/gateways';
-import { watchProcessErrors, type ProcessErrorWatch } from './fixtures/secrets-process-errors';
+import { guardedGateway } from './fixtures/core/gateways';
+import { watchProcessErrors, type ProcessErrorWatch } from './fixtures/secrets/process-errors';
 import {
   ALL_TENANT_KEY_MATERIAL,
   KID_SECRETS,
@@ -10,8 +10,8 @@ import {
   TenantModule,
   TenantSecrets,
   type SecretRequest,
-} from './fixtures/secrets-tenant';
-import { signWith } from './fixtures/secrets-tokens';
+} from './fixtures/secrets/tenant';
+import { signWith } from './fixtures/secrets/tokens';
 import { startApp, type TestApp } from './support/app';
 import { connectClient, connected, connectOutcome, emitWithAck, type ConnectErrorLike } from './support/client';
 

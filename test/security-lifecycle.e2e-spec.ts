@@ -11,12 +11,12 @@ import { Namespace, type Server } from 'socket.io';
 import type { Socket } from 'socket.io-client';
 import { JwtSocketModule, JwtSocketRevoker, RevocationCheck, type JwtSocketModuleOptions } from '../lib';
 import { authenticateSocket, isUnauthorizedError } from '../lib/client';
-import { authenticate, BOTH_MODES, connectAndAuthenticate, type AuthMode } from './fixtures/core-clients';
-import { guardedGateway } from './fixtures/gateways';
-import { generateKeyPair, signWith } from './fixtures/keys-pairs';
-import { LOBBY, ROOM_JOINING_GATEWAYS } from './fixtures/lifecycle2-gateways';
-import { HangingRevocationCheck, secretProviderAnswering } from './fixtures/lifecycle2-providers';
-import { collect, dropTransport, reconnect, waitUntilPast } from './fixtures/lifecycle-clients';
+import { authenticate, BOTH_MODES, connectAndAuthenticate, type AuthMode } from './fixtures/core/clients';
+import { guardedGateway } from './fixtures/core/gateways';
+import { generateKeyPair, signWith } from './fixtures/core/key-pairs';
+import { LOBBY, ROOM_JOINING_GATEWAYS } from './fixtures/security/lifecycle-gateways';
+import { HangingRevocationCheck, secretProviderAnswering } from './fixtures/security/lifecycle-providers';
+import { collect, dropTransport, reconnect, waitUntilPast } from './fixtures/lifecycle/clients';
 import { startApp, type TestApp, type TestAppOptions } from './support/app';
 import {
   connectClient,

@@ -10,10 +10,10 @@ import {
   SecretProvider,
 } from '../lib';
 import { JwtSocketSessions } from '../lib/socket/session-lifecycle';
-import { guardedGateway } from './fixtures/gateways';
-import { collect, dropTransport, reconnect } from './fixtures/lifecycle-clients';
-import { ClientRoomsGateway, OnAnyGateway, RefusingMiddlewareGateway } from './fixtures/outside-gateways';
-import { RacesRevocationCheck, RacesSecrets } from './fixtures/races-held-steps';
+import { guardedGateway } from './fixtures/core/gateways';
+import { collect, dropTransport, reconnect } from './fixtures/lifecycle/clients';
+import { ClientRoomsGateway, OnAnyGateway, RefusingMiddlewareGateway } from './fixtures/security/outside-gateways';
+import { RacesRevocationCheck, RacesSecrets } from './fixtures/security/races-held-steps';
 import { startApp, type TestApp } from './support/app';
 import { connectClient, connected, emitWithAck, nextEvent, roundTrip } from './support/client';
 import { SECRET, signToken } from './support/tokens';

@@ -20,18 +20,18 @@ import {
   type JwtSocketModuleOptions,
   type OnAuthenticatedHook,
 } from '../lib';
-import { guardedGateway } from './fixtures/gateways';
-import { collect, dropTransport } from './fixtures/lifecycle-clients';
-import { connectRedisPair, LifecycleRedisIoAdapter, type RedisPair } from './fixtures/lifecycle-redis-adapter';
-import { HeldStep, RacesRevocationCheck, RacesSecrets } from './fixtures/races-held-steps';
+import { guardedGateway } from './fixtures/core/gateways';
+import { collect, dropTransport } from './fixtures/lifecycle/clients';
+import { connectRedisPair, LifecycleRedisIoAdapter, type RedisPair } from './fixtures/lifecycle/redis-adapter';
+import { HeldStep, RacesRevocationCheck, RacesSecrets } from './fixtures/security/races-held-steps';
 import {
   connectRedis,
   RacesStreamsIoAdapter,
   type RedisClient,
   type StreamsNames,
-} from './fixtures/races-streams-adapter';
-import { THROWING_SUBJECT, ThrowingBindIoAdapter, ThrowingConnectionGateway } from './fixtures/races-throwing';
-import { watchProcessErrors, type ProcessErrorWatch } from './fixtures/secrets-process-errors';
+} from './fixtures/security/races-streams-adapter';
+import { THROWING_SUBJECT, ThrowingBindIoAdapter, ThrowingConnectionGateway } from './fixtures/security/races-throwing';
+import { watchProcessErrors, type ProcessErrorWatch } from './fixtures/secrets/process-errors';
 import { startApp, type TestApp } from './support/app';
 import {
   connectClient,

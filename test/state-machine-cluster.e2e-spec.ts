@@ -30,13 +30,13 @@ import {
   TOKEN_ID_ROOM_PREFIX,
 } from '../lib';
 import { JwtSocketSessions } from '../lib/socket/session-lifecycle';
-import { isRefusal, RecordingClient, until } from './fixtures/model-clients';
-import { ModelDenylist } from './fixtures/model-denylist';
-import { ModelLog, modelGateway, type WhoAmI } from './fixtures/model-gateways';
-import { TokenIssuer, type ModelToken } from './fixtures/model-tokens';
-import { adapterRooms, authenticatedIds, serverSocketsOf } from './fixtures/model-world';
-import { connectRedisPair, LifecycleRedisIoAdapter, type RedisPair } from './fixtures/lifecycle-redis-adapter';
-import { watchProcessErrors, type ProcessErrorWatch } from './fixtures/secrets-process-errors';
+import { isRefusal, RecordingClient, until } from './fixtures/model/clients';
+import { ModelDenylist } from './fixtures/model/denylist';
+import { ModelLog, modelGateway, type WhoAmI } from './fixtures/model/gateways';
+import { TokenIssuer, type ModelToken } from './fixtures/model/tokens';
+import { adapterRooms, authenticatedIds, serverSocketsOf } from './fixtures/model/world';
+import { connectRedisPair, LifecycleRedisIoAdapter, type RedisPair } from './fixtures/lifecycle/redis-adapter';
+import { watchProcessErrors, type ProcessErrorWatch } from './fixtures/secrets/process-errors';
 import { startApp, type TestApp } from './support/app';
 import { startRedis, type TestRedis } from './support/redis';
 import { SECRET } from './support/tokens';

@@ -41,9 +41,9 @@ import {
   untilTime,
   withDeadline,
   type RefusalAnswer,
-} from './fixtures/model-clients';
-import { ModelDenylist } from './fixtures/model-denylist';
-import { ModelLog, modelGateway, type WhoAmI } from './fixtures/model-gateways';
+} from './fixtures/model/clients';
+import { ModelDenylist } from './fixtures/model/denylist';
+import { ModelLog, modelGateway, type WhoAmI } from './fixtures/model/gateways';
 import {
   RaceControl,
   raceHook,
@@ -52,11 +52,11 @@ import {
   raceUserOf,
   type RaceFlavour,
   type RaceStep,
-} from './fixtures/model-race';
-import { nowSeconds, signWith } from './fixtures/secrets-tokens';
+} from './fixtures/model/race';
+import { nowSeconds, signWith } from './fixtures/secrets/tokens';
 import { startApp, type TestApp } from './support/app';
 import { SECRET } from './support/tokens';
-import { expiryOfModelToken, MODEL_MAX_AGE_SECONDS, type Lifetime, type ModelToken } from './fixtures/model-tokens';
+import { expiryOfModelToken, MODEL_MAX_AGE_SECONDS, type Lifetime, type ModelToken } from './fixtures/model/tokens';
 import {
   adapterRooms,
   authenticatedIds,
@@ -69,8 +69,8 @@ import {
   type Nsp,
   type RunConfig,
   type World,
-} from './fixtures/model-world';
-import { watchProcessErrors, type ProcessErrorWatch } from './fixtures/secrets-process-errors';
+} from './fixtures/model/world';
+import { watchProcessErrors, type ProcessErrorWatch } from './fixtures/secrets/process-errors';
 
 jest.setTimeout(180_000);
 

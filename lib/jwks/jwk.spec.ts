@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { generateKeyPair } from '../../test/fixtures/keys-pairs';
+import { generateKeyPair } from '../../test/fixtures/core/key-pairs';
 import { jwkToEntry, parseJwks } from './jwk';
 
 const rsa = generateKeyPair('RS256', 'rsa-1');

@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import { generateKeyPair } from '../../test/fixtures/keys-pairs';
+import { generateKeyPair } from '../../test/fixtures/core/key-pairs';
 import { startJwksServer, type JwksRoute, type JwksServer } from '../../test/support/jwks-server';
 import { JwksKeySet } from './key-set';
 import type { JwksOptions } from './options';

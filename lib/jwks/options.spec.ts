@@ -1,4 +1,4 @@
-import { generateKeyPair } from '../../test/fixtures/keys-pairs';
+import { generateKeyPair } from '../../test/fixtures/core/key-pairs';
 import { JwksSecretProvider } from './secret-provider';
 import { resolveJwtSocketOptions } from '../options/resolve-options';
 import type { JwtSocketModuleOptions } from '../options/module-options';

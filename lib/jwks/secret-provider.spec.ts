@@ -1,5 +1,5 @@
 import { KeyObject } from 'node:crypto';
-import { generateKeyPair } from '../../test/fixtures/keys-pairs';
+import { generateKeyPair } from '../../test/fixtures/core/key-pairs';
 import { JwksSecretProvider } from './secret-provider';
 import { resolveJwtSocketOptions } from '../options/resolve-options';
 import type { JwtSocketHandshake, SecretContext } from '../options/module-options';

@@ -4,7 +4,7 @@ import {
   keyPairsByAlgorithm,
   signHmac,
   signWith,
-} from '../../test/fixtures/keys-pairs';
+} from '../../test/fixtures/core/key-pairs';
 import { SECRET } from '../../test/support/tokens';
 import { TokenVerifier } from './token-verifier';
 import { isUnauthorizedError } from '../protocol/unauthorized-error';

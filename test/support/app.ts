@@ -9,7 +9,7 @@ import {
 import { NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
 import { JwtSocketIoAdapter } from '../../lib';
-import { CallLog } from '../fixtures/gateways';
+import { CallLog } from '../fixtures/core/gateways';
 import { closeClients } from './client';
 
 /** Collects every log line, so tests can assert what the server logged (and that no secret leaked). */
