@@ -14,6 +14,7 @@ import { evaluateTargets, renderMarkdown, summarize, type SamplesByScenario } fr
 import { Checks, runRound, type RoundConfig } from './round';
 import { BASELINE, SCENARIOS, type Scenario } from './scenarios';
 import { killServers, ServerProcess } from './server-process';
+import { isStormRun, runStormBench } from './storm-run';
 
 interface RunConfig extends RoundConfig {
   mode: 'quick' | 'full';
@@ -214,7 +215,8 @@ async function main(): Promise<number> {
   return checks.securityFailed || error !== undefined || roundsDone === 0 ? 1 : 0;
 }
 
-main().then(
+const argv = process.argv.slice(2);
+(isStormRun(argv) ? runStormBench(argv) : main()).then(
   (code) => {
     killServers();
     process.exit(code);

@@ -95,7 +95,10 @@ export const SCENARIOS: Scenario[] = [
     authenticates: true,
     isLibrary: true,
     server: async (keys) =>
-      thisLibrary({ jwks: { jwksUri: await serveJwks(keys.rs256PublicKeyPem) }, algorithms: ['RS256'] }),
+      thisLibrary({
+        jwks: { jwksUri: keys.jwksUri ?? (await serveJwks(keys.rs256PublicKeyPem)) },
+        algorithms: ['RS256'],
+      }),
   },
 ];
 

@@ -1,6 +1,16 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { ControlOperation, ServerKeys, ServerMessage, ServerStats } from './protocol';
+import type {
+  ControlOperation,
+  ControlValue,
+  LoopDelayReading,
+  MemoryReading,
+  ServerKeys,
+  ServerMessage,
+  ServerStartOptions,
+  ServerStats,
+  TimedCall,
+} from './protocol';
 
 const READY_TIMEOUT_MS = 60_000;
 const REQUEST_TIMEOUT_MS = 15_000;
@@ -13,7 +23,13 @@ const children = new Set<ChildProcess>();
  */
 const FIXED_YOUNG_GENERATION = ['--min-semi-space-size=16', '--max-semi-space-size=16'];
 
-/** Kills every server process still running (on exit, on a signal, on the watchdog). */
+/** Kills this child with the servers (on exit, on a signal, on the watchdog): the storm's client processes. */
+export function trackChildProcess(child: ChildProcess): void {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+}
+
+/** Kills every server (and tracked client) process still running (on exit, on a signal, on the watchdog). */
 export function killServers(): void {
   for (const child of children) child.kill('SIGKILL');
   children.clear();
@@ -23,6 +39,7 @@ export function killServers(): void {
 export class ServerProcess {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  private readonly exited: Promise<void>;
 
   private constructor(
     readonly scenario: string,
@@ -31,17 +48,23 @@ export class ServerProcess {
   ) {
     child.on('message', (message: ServerMessage) => {
       if (message.type !== 'response') return;
-      this.pending.get(message.id)?.resolve(message.value);
+      const pending = this.pending.get(message.id);
       this.pending.delete(message.id);
+      if (message.error !== undefined) pending?.reject(new Error(`server ${scenario}: ${message.error}`));
+      else pending?.resolve(message.value);
     });
-    child.on('exit', (code) => {
-      children.delete(child);
-      for (const { reject } of this.pending.values()) reject(new Error(`server ${scenario} exited (${code})`));
-      this.pending.clear();
+    this.exited = new Promise((resolve) => {
+      child.on('exit', (code, signal) => {
+        children.delete(child);
+        for (const { reject } of this.pending.values())
+          reject(new Error(`server ${scenario} exited (${code ?? signal})`));
+        this.pending.clear();
+        resolve();
+      });
     });
   }
 
-  static start(scenario: string, keys: ServerKeys): Promise<ServerProcess> {
+  static start(scenario: string, keys: ServerKeys, options: ServerStartOptions = {}): Promise<ServerProcess> {
     const child = fork(join(__dirname, 'server.js'), [], {
       execArgv: ['--expose-gc', ...FIXED_YOUNG_GENERATION],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -59,7 +82,7 @@ export class ServerProcess {
           reject(new Error(`server ${scenario} failed to start: ${message.error}`));
         }
       });
-      child.send({ type: 'start', scenario, keys });
+      child.send({ type: 'start', scenario, keys, options });
     });
   }
 
@@ -81,11 +104,42 @@ export class ServerProcess {
     return this.request('stats') as Promise<ServerStats>;
   }
 
+  /** `heapUsed` and RSS after a full GC in the server. */
+  memory(): Promise<MemoryReading> {
+    return this.request('memory') as Promise<MemoryReading>;
+  }
+
+  /** A server started with `deferListen` opens its port now; its CPU mark and event-loop monitor start with it. */
+  listen(): Promise<number> {
+    return this.request('listen') as Promise<number>;
+  }
+
+  /** Peak and p99 event-loop delay since `listen` or the previous reading. */
+  loopDelay(): Promise<LoopDelayReading> {
+    return this.request('loop-delay') as Promise<LoopDelayReading>;
+  }
+
+  /** One `JwtSocketRevoker.revokeSubject` in the server, timed there. */
+  revokeSubject(subject: string): Promise<TimedCall> {
+    return this.request('revoke-subject', subject) as Promise<TimedCall>;
+  }
+
+  /** The library's expiry sweeps since the previous call, each timed in the server. */
+  sweeps(): Promise<TimedCall[]> {
+    return this.request('sweeps') as Promise<TimedCall[]>;
+  }
+
   stop(): void {
     this.child.kill('SIGTERM');
   }
 
-  private request(op: ControlOperation): Promise<unknown> {
+  /** The crash of a storm: SIGKILL, no goodbye to any client; resolves once the process is gone. */
+  kill(): Promise<void> {
+    this.child.kill('SIGKILL');
+    return this.exited;
+  }
+
+  private request(op: ControlOperation, arg?: string): Promise<ControlValue | undefined> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -95,14 +149,14 @@ export class ServerProcess {
       this.pending.set(id, {
         resolve: (value) => {
           clearTimeout(timer);
-          resolve(value);
+          resolve(value as ControlValue | undefined);
         },
         reject: (error) => {
           clearTimeout(timer);
           reject(error);
         },
       });
-      this.child.send({ type: 'request', id, op });
+      this.child.send({ type: 'request', id, op, arg });
     });
   }
 }

@@ -1,15 +1,18 @@
 /**
  * One scenario's server: a real Nest app on loopback with the bench gateway, run by the load
  * generator with `node --expose-gc`. It measures itself: `process.cpuUsage()` deltas around the
- * phases the load generator marks, and `heapUsed` after a full GC. Control goes over process IPC.
+ * phases the load generator marks, `heapUsed` after a full GC, and (storm, scale) event-loop delay
+ * and the wall time of library calls. Control goes over process IPC.
  */
 import 'reflect-metadata';
 import { Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
 import { benchGateway, type BenchGatewayInstance } from './gateway';
-import type { ControlRequest, ServerMessage, ServerStats, StartMessage } from './protocol';
+import type { ControlRequest, ControlValue, ServerMessage, StartMessage } from './protocol';
+import { joinRedisCluster } from './redis-cluster';
 import { findScenario } from './scenarios';
+import { readLoopDelay, startLoopDelayMonitor, takeSweeps, timeExpirySweeps, timeRevokeSubject } from './server-probes';
 
 const START_TIMEOUT_MS = 30_000;
 
@@ -17,7 +20,7 @@ function send(message: ServerMessage): void {
   process.send?.(message);
 }
 
-async function startApp(message: StartMessage): Promise<{ app: INestApplication; gateway: BenchGatewayInstance }> {
+async function bootApp(message: StartMessage): Promise<{ app: INestApplication; gateway: BenchGatewayInstance }> {
   const setup = await findScenario(message.scenario).server(message.keys);
   const Gateway = benchGateway(setup.guard);
 
@@ -25,9 +28,18 @@ async function startApp(message: StartMessage): Promise<{ app: INestApplication;
   class BenchModule {}
 
   const app = await NestFactory.create(BenchModule, { logger: ['error', 'warn'] });
-  app.useWebSocketAdapter(setup.adapter(app));
-  await app.listen(0, '127.0.0.1');
+  const adapter = setup.adapter(app);
+  if (message.options?.redisUrl) await joinRedisCluster(adapter, message.options.redisUrl);
+  app.useWebSocketAdapter(adapter);
+  await app.init();
   return { app, gateway: app.get(Gateway) };
+}
+
+/** Listens on the requested port (a replacement takes its predecessor's), starting the storm's probes. */
+async function listen(app: INestApplication, port: number): Promise<number> {
+  await app.listen(port, '127.0.0.1');
+  startLoopDelayMonitor();
+  return (app.getHttpServer().address() as AddressInfo).port;
 }
 
 function fullGc(): void {
@@ -37,7 +49,11 @@ function fullGc(): void {
   gc();
 }
 
-function controller(gateway: BenchGatewayInstance): (request: ControlRequest) => number | ServerStats {
+function controller(
+  app: INestApplication,
+  gateway: BenchGatewayInstance,
+  port: number,
+): (request: ControlRequest) => ControlValue | Promise<ControlValue> {
   let cpuAtStart = process.cpuUsage();
   return (request) => {
     switch (request.op) {
@@ -51,10 +67,41 @@ function controller(gateway: BenchGatewayInstance): (request: ControlRequest) =>
       case 'heap':
         fullGc();
         return process.memoryUsage().heapUsed;
+      case 'memory': {
+        fullGc();
+        const { heapUsed, rss } = process.memoryUsage();
+        return { heapUsed, rss };
+      }
       case 'stats':
-        return { engineClients: gateway.server.engine.clientsCount, gatewayConnections: gateway.connections };
+        return {
+          engineClients: gateway.server.engine?.clientsCount ?? 0,
+          gatewayConnections: gateway.connections,
+          adapter: gateway.server.of('/').adapter.constructor.name,
+        };
+      case 'listen':
+        // The CPU mark is taken with the first instruction after the port opens: the storm starts there.
+        return listen(app, port).then((listening) => {
+          cpuAtStart = process.cpuUsage();
+          return listening;
+        });
+      case 'loop-delay':
+        return readLoopDelay();
+      case 'revoke-subject':
+        return timeRevokeSubject(app, request.arg ?? '');
+      case 'sweeps':
+        return takeSweeps();
     }
   };
+}
+
+function answer(request: ControlRequest, handle: ReturnType<typeof controller>): void {
+  Promise.resolve()
+    .then(() => handle(request))
+    .then(
+      (value) => send({ type: 'response', id: request.id, value }),
+      (error: unknown) =>
+        send({ type: 'response', id: request.id, error: error instanceof Error ? error.message : String(error) }),
+    );
 }
 
 function main(): void {
@@ -67,19 +114,20 @@ function main(): void {
 
   process.once('message', (message: StartMessage) => {
     clearTimeout(startTimer);
-    startApp(message).then(
-      ({ app, gateway }) => {
-        const handle = controller(gateway);
+    timeExpirySweeps();
+    const port = message.options?.port ?? 0;
+    bootApp(message)
+      .then(async ({ app, gateway }) => {
+        const handle = controller(app, gateway, port);
         process.on('message', (request: ControlRequest) => {
-          if (request.type === 'request') send({ type: 'response', id: request.id, value: handle(request) });
+          if (request.type === 'request') answer(request, handle);
         });
-        send({ type: 'ready', port: (app.getHttpServer().address() as AddressInfo).port });
-      },
-      (error: unknown) => {
+        send({ type: 'ready', port: message.options?.deferListen ? port : await listen(app, port) });
+      })
+      .catch((error: unknown) => {
         send({ type: 'failed', error: error instanceof Error ? error.message : String(error) });
         process.exit(1);
-      },
-    );
+      });
   });
 }
 
