@@ -75,6 +75,53 @@ describe('RedisRevocationStore with forRootAsync and ioredis (event mode)', () =
   });
 });
 
+describe('RedisRevocationStore against tokens an outside attack shaped', () => {
+  let redis: TestRedis;
+  let client: Redis;
+  let server: TestApp;
+  let revoker: JwtSocketRevoker;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    client = new Redis(redis.url);
+    server = await startApp({ jwtModule: asyncStoreModule(client, `${randomUUID()}:`), gateways: [guardedGateway()] });
+    revoker = server.app.get(JwtSocketRevoker);
+  });
+  afterAll(async () => {
+    await server.close();
+    client.disconnect();
+    await redis.stop();
+  });
+
+  const authenticateNew = async (token: string) => authenticate(await connected(connectClient(server.url)), token);
+  const nowSeconds = () => Date.now() / 1000;
+
+  it('records a token id whose exp is fractional or huge (PXAT takes whole, bounded milliseconds)', async () => {
+    await revoker.revokeTokenIdDurably('frac-1', nowSeconds() + 600.123456);
+    await revoker.revokeTokenIdDurably('huge-1', 1e16);
+    expect(await authenticateNew(signToken({ sub: 'ivan', jti: 'frac-1' }))).toBe('token_revoked');
+    expect(await authenticateNew(signToken({ sub: 'ivan', jti: 'huge-1' }))).toBe('token_revoked');
+    expect(await authenticateNew(signToken({ sub: 'ivan', jti: 'other' }))).toBe('authenticated');
+  });
+
+  it('refuses tokens of a revoked subject whose iat is fractional within the revocation second, or ahead of the clock', async () => {
+    const revokedAt = nowSeconds();
+    await revoker.revokeSubjectDurably('judy');
+    expect(await authenticateNew(signToken({ sub: 'judy', iat: revokedAt - 0.001 }))).toBe('token_revoked');
+    expect(await authenticateNew(signToken({ sub: 'judy', iat: Math.floor(revokedAt) + 0.999 }))).toBe('token_revoked');
+    expect(await authenticateNew(signToken({ sub: 'judy', iat: revokedAt + 5 }))).toBe('token_revoked');
+    expect(await authenticateNew(signToken({ sub: 'judy', iat: 1e15 }))).toBe('token_revoked');
+  });
+
+  it('refuses a token older than maxTokenLifetime, which no record can vouch for any more', async () => {
+    const twoHoursAgo = Math.floor(nowSeconds()) - 7200;
+    // Still valid by its own exp (a day after its iat), but issued before any record the store keeps.
+    const old = signToken({ sub: 'kim', iat: twoHoursAgo }, { expiresIn: '1d' });
+    expect(await authenticateNew(old)).toBe('token_revoked');
+    expect(await authenticateNew(signToken({ sub: 'kim' }))).toBe('authenticated');
+  });
+});
+
 describe('RedisRevocationStore at bootstrap', () => {
   let redis: TestRedis;
   let client: ReturnType<typeof createClient>;

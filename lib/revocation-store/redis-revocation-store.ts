@@ -7,7 +7,7 @@ import { withTimeout } from '../verification/bounded-call';
 import { describeError } from '../verification/log-safe';
 import { RevocationCheck } from '../verification/revocation-check';
 import { PendingRecords, type PendingRecord } from './pending-records';
-import { isRevokedBy, keysOf, revokedAtOf, subjectKey, tokenIdKey } from './revocation-keys';
+import { asRedisExpiry, isOlderThan, isRevokedBy, keysOf, revokedAtOf, subjectKey, tokenIdKey } from './revocation-keys';
 import type { RevocationRedis } from './revocation-redis';
 import {
   resolveRevocationStoreOptions,
@@ -63,9 +63,13 @@ export class RedisRevocationStore extends RevocationCheck implements OnModuleDes
       (key): key is string => key !== undefined,
     );
     const values = await withTimeout(this.readAll(keys), this.options.commandTimeoutMs);
+    const toleranceMs = this.toleranceMs();
     return claims.map((each, index) => {
       const { subject, tokenId } = keyed[index];
-      return isRevokedBy(each, this.subjectRevokedAt(subject, values), this.tokenIdRevoked(tokenId, values));
+      return (
+        isOlderThan(each, this.options.maxTokenLifetimeMs + toleranceMs) ||
+        isRevokedBy(each, this.subjectRevokedAt(subject, values), this.tokenIdRevoked(tokenId, values), toleranceMs)
+      );
     });
   }
 
@@ -147,7 +151,7 @@ export class RedisRevocationStore extends RevocationCheck implements OnModuleDes
 
   private async write(key: string, record: PendingRecord): Promise<void> {
     await withTimeout(
-      this.redis.setUntil(key, String(record.revokedAtMs), record.expiresAtMs),
+      this.redis.setUntil(key, String(record.revokedAtMs), asRedisExpiry(record.expiresAtMs)),
       this.options.commandTimeoutMs,
     );
     this.pending.written(key, record);
@@ -157,20 +161,43 @@ export class RedisRevocationStore extends RevocationCheck implements OnModuleDes
     this.stopRetrying ??= this.redis.onReady(() => void this.writePending());
   }
 
-  /** Writes what is pending, without overwriting a later revocation another node stored meanwhile. */
+  /**
+   * Writes what is pending, without overwriting a later revocation another node stored meanwhile.
+   * Each record on its own: one that fails stays pending and does not hold back the others.
+   */
   private async writePending(): Promise<void> {
     const entries = this.pending.entries();
+    let stored: Map<string, string | null>;
     try {
-      const stored = await withTimeout(this.readAll(entries.map(([key]) => key)), this.options.commandTimeoutMs);
-      for (const [key, record] of entries) {
-        const storedAt = revokedAtOf(stored.get(key));
-        if (storedAt !== undefined && storedAt >= record.revokedAtMs) this.pending.written(key, record);
-        else await this.write(key, record);
-      }
+      stored = await withTimeout(this.readAll(entries.map(([key]) => key)), this.options.commandTimeoutMs);
     } catch (error) {
       this.logger.warn(`Pending revocations not written to Redis yet: ${describeError(error)}`);
       return;
     }
+    const failures = await Promise.all(entries.map(([key, record]) => this.writeUnlessSuperseded(key, record, stored)));
+    const failed = failures.filter((error) => error !== undefined);
+    if (failed.length > 0) {
+      this.logger.warn(`${failed.length} pending revocation(s) not written to Redis yet: ${describeError(failed[0])}`);
+    }
     if (this.pending.size === 0) this.onModuleDestroy();
+  }
+
+  /** The error of a failed write, if any. */
+  private async writeUnlessSuperseded(
+    key: string,
+    record: PendingRecord,
+    stored: Map<string, string | null>,
+  ): Promise<unknown> {
+    const storedAt = revokedAtOf(stored.get(key));
+    if (storedAt !== undefined && storedAt >= record.revokedAtMs) {
+      this.pending.written(key, record);
+      return undefined;
+    }
+    try {
+      await this.write(key, record);
+      return undefined;
+    } catch (error) {
+      return error ?? new Error('write failed');
+    }
   }
 }

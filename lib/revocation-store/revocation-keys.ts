@@ -25,18 +25,40 @@ export function keysOf(prefix: string, claims: JwtPayload): { subject?: string; 
 
 /**
  * A subject revoked at `revokedAtMs` refuses its tokens issued at or before that second (`iat` has
- * one-second resolution, so a token of the same second may predate the revocation). A token
- * without `iat` cannot prove it came later: refused. A revoked token id is refused outright.
+ * one-second resolution, so a token of the same second may predate the revocation), widened by the
+ * clock tolerance: an issuer whose clock runs that far ahead stamps a pre-revocation token with a
+ * later `iat`. A token that cannot be placed in time (no `iat`, or one further ahead of this
+ * server's clock than the tolerance) cannot prove it came later: refused. A revoked token id is
+ * refused outright.
  */
 export function isRevokedBy(
   claims: JwtPayload,
   subjectRevokedAtMs: number | undefined,
   tokenIdRevoked: boolean,
+  toleranceMs: number,
 ): boolean {
   if (tokenIdRevoked) return true;
   if (subjectRevokedAtMs === undefined) return false;
-  if (typeof claims.iat !== 'number' || !Number.isFinite(claims.iat)) return true;
-  return claims.iat <= Math.floor(subjectRevokedAtMs / 1000);
+  const { iat } = claims;
+  if (typeof iat !== 'number' || !Number.isFinite(iat) || iat * 1000 > Date.now() + toleranceMs) return true;
+  return Math.floor(iat) <= Math.floor((subjectRevokedAtMs + toleranceMs) / 1000);
+}
+
+/**
+ * Older than the store can vouch for: its records live `maxTokenLifetime` (plus the tolerance), so
+ * a token issued longer ago than that could have been revoked by a record that is gone.
+ */
+export function isOlderThan(claims: JwtPayload, lifetimeMs: number): boolean {
+  const { iat } = claims;
+  return typeof iat === 'number' && Number.isFinite(iat) && Date.now() - iat * 1000 > lifetimeMs;
+}
+
+/** The latest instant Redis accepts for `PXAT`, and more than any token lives. */
+const LATEST_EXPIRY_MS = Number.MAX_SAFE_INTEGER;
+
+/** `PXAT` takes whole milliseconds within range: a fractional `exp` or tolerance must not lose the record. */
+export function asRedisExpiry(expiresAtMs: number): number {
+  return Math.min(Math.ceil(expiresAtMs), LATEST_EXPIRY_MS);
 }
 
 /** A stored subject revocation instant; a value another writer garbled counts as "now" (fails closed). */

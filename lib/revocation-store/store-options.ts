@@ -13,7 +13,8 @@ export interface RedisRevocationStoreOptions {
   /**
    * Required: the longest time your server accepts a token after its `iat` (seconds, or a timespan
    * such as `'1h'`). A subject's revocation is kept this long, plus `clockTolerance`; so is a token
-   * id's when the token's `exp` is unknown. Setting the module's `maxAge` to it enforces it.
+   * id's when the token's `exp` is unknown. The store refuses a token whose `iat` is older than that,
+   * since a record that could have revoked it may be gone.
    */
   maxTokenLifetime: number | string;
   /** How often every open authenticated socket of the node is re-checked against the store, in ms. Default 30000. */

@@ -16,6 +16,7 @@ import { SessionExpiry } from './session-expiry';
 import { createSession, sessionOf, type JwtSocketSession } from './session-state';
 import { SocketAuthenticator } from './socket-authenticator';
 import { logUnexpected, toUnauthorizedError } from './unexpected-failure';
+import { quote } from '../verification/log-safe';
 import { forgetPendingRooms, hide, reveal } from './visibility';
 
 type Middleware = (socket: Socket, next: (error?: Error) => void) => void;
@@ -76,7 +77,7 @@ export class JwtSocketSessions implements SessionTransitions {
     return (socket: Socket) => {
       const session = sessionOf(socket);
       if (!session) {
-        this.logger.error(`Socket on namespace ${socket.nsp.name} bypassed JwtSocketIoAdapter; disconnecting it`);
+        this.logger.error(`Socket on namespace ${quote(socket.nsp.name)} bypassed JwtSocketIoAdapter; disconnecting it`);
         socket.disconnect();
         return;
       }

@@ -7,6 +7,7 @@ export function describeError(error: unknown): string {
 
 /** A short rendering of a client-chosen value (a `kid`, an `iss`, a JWK member): names and parameters only. */
 export function quote(value: unknown): string {
-  const text = JSON.stringify(value) ?? typeof value;
+  // JSON leaves U+2028/U+2029 as they are; some log viewers break lines on them.
+  const text = (JSON.stringify(value) ?? typeof value).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }

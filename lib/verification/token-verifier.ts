@@ -150,7 +150,7 @@ export class TokenVerifier {
   private assertKeyAlgorithm(jwt: Jwt, algorithms: readonly string[]): void {
     if (!algorithms.includes(jwt.header.alg)) {
       // Debug level: any client can trigger this with a public kid, so it must not flood the logs.
-      this.logger.debug(`Token alg ${JSON.stringify(jwt.header.alg)} does not match the key of kid=${safeKid(jwt)}`);
+      this.logger.debug(`Token alg ${quote(jwt.header.alg)} does not match the key of kid=${safeKid(jwt)}`);
       throw new UnauthorizedError(JwtSocketErrorCode.INVALID_TOKEN, 'The token algorithm does not match its key');
     }
   }

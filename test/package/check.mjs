@@ -2,7 +2,7 @@
 // against Nest 12 and against Nest 11, ESM + strict TypeScript (nodenext), a server app that forgot a
 // peer (it must fail loudly, by name), and a client-only app that gets none of the server stack.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,6 +98,20 @@ function checkCommonJsConsumer(name, dependencies) {
   if (!output.includes('cjs consumer ok')) throw new Error(output);
 }
 
+check('the tarball ships every page the README links to, and no stale build output', () => {
+  const listed = run('tar', ['tzf', tarball], work).split('\n');
+  const shipped = new Set(listed.map((entry) => entry.replace(/^package\//, '')));
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const linked = [...readme.matchAll(/\]\((docs\/[\w.-]+\.md)(?:#[^)]*)?\)/g)].map((match) => match[1]);
+  if (linked.length === 0) throw new Error('the README links no docs/ page');
+  const missing = [...new Set(linked)].filter((page) => !shipped.has(page));
+  if (missing.length > 0) throw new Error(`not in the tarball: ${missing.join(', ')}`);
+  const stale = [...shipped].filter(
+    (file) => file.startsWith('dist/') && !existsSync(join(root, 'lib', tsSourceOf(file))),
+  );
+  if (stale.length > 0) throw new Error(`built from no lib/ source: ${stale.slice(0, 5).join(', ')}`);
+});
+
 check('CommonJS consumer on Nest 12 compiles with strict TypeScript and runs', () => {
   checkCommonJsConsumer('cjs-consumer', serverDependencies());
 });
@@ -181,3 +195,8 @@ rmSync(work, { recursive: true, force: true });
 const failed = results.filter(([status]) => status === 'failed').length;
 console.log(`package: ${results.length - failed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
+
+/** `dist/a/b.js`, `.d.ts` or `.js.map` -> `a/b.ts` */
+function tsSourceOf(file) {
+  return file.replace(/^dist\//, '').replace(/(\.d\.ts|\.js\.map|\.js)$/, '.ts');
+}
