@@ -17,7 +17,10 @@ export function fromIoredis(client: IoredisClient): RevocationRedis {
   return {
     setUntil: (key, value, expiresAtMs) => client.set(key, value, 'PXAT', expiresAtMs),
     getMany: async (keys) =>
-      asMgetReply(client.isCluster ? await Promise.all(keys.map((key) => client.get(key))) : await client.mget(keys), keys),
+      asMgetReply(
+        client.isCluster ? await Promise.all(keys.map((key) => client.get(key))) : await client.mget(keys),
+        keys,
+      ),
     isReady: () => client.status === 'ready',
     onReady: (listener) => {
       client.on('ready', listener);

@@ -7,7 +7,15 @@ import { withTimeout } from '../verification/bounded-call';
 import { describeError } from '../verification/log-safe';
 import { RevocationCheck } from '../verification/revocation-check';
 import { PendingRecords, type PendingRecord } from './pending-records';
-import { asRedisExpiry, isOlderThan, isRevokedBy, keysOf, revokedAtOf, subjectKey, tokenIdKey } from './revocation-keys';
+import {
+  asRedisExpiry,
+  isOlderThan,
+  isRevokedBy,
+  keysOf,
+  revokedAtOf,
+  subjectKey,
+  tokenIdKey,
+} from './revocation-keys';
 import type { RevocationRedis } from './revocation-redis';
 import {
   resolveRevocationStoreOptions,

@@ -77,7 +77,9 @@ export class JwtSocketSessions implements SessionTransitions {
     return (socket: Socket) => {
       const session = sessionOf(socket);
       if (!session) {
-        this.logger.error(`Socket on namespace ${quote(socket.nsp.name)} bypassed JwtSocketIoAdapter; disconnecting it`);
+        this.logger.error(
+          `Socket on namespace ${quote(socket.nsp.name)} bypassed JwtSocketIoAdapter; disconnecting it`,
+        );
         socket.disconnect();
         return;
       }
