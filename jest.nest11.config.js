@@ -7,6 +7,8 @@ module.exports = {
   ...base,
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.e2e-spec.ts'],
+  // It runs the compiled sample under the root's Nest 12: nothing of Nest 11 to test there.
+  testPathIgnorePatterns: ['/node_modules/', '/test/sample-cluster\\.e2e-spec\\.ts$'],
   moduleNameMapper: {
     '^@nestjs/(common|core|websockets|platform-socket\\.io|platform-express|platform-fastify)$':
       '<rootDir>/test/nest11/node_modules/@nestjs/$1',

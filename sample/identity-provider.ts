@@ -1,26 +1,27 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createPublicKey, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sign } from 'jsonwebtoken';
+import { DemoKeys } from './demo-keys';
 
 /**
  * DEMO ONLY: a stand-in for an external identity provider (Keycloak, Auth0, Entra ID...) that serves
  * the tenant `initech`. It signs RS256 tokens and publishes its public key as a JWKS on its own
  * loopback HTTP server, the way a real provider does at `/.well-known/jwks.json`. Its key is new at
- * every start.
+ * every start (shared by the workers of `npm run start:cluster`, see DemoKeys).
  */
 @Injectable()
 export class DemoIdentityProvider implements OnModuleInit, OnModuleDestroy {
   static readonly TENANT = 'initech';
   static readonly ISSUER = 'sample-identity-provider';
 
-  private readonly keyPair = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  private readonly kid = randomUUID();
   private readonly server: Server = createServer((request, response) => this.serve(request.url, response));
   private url?: string;
   /** How many times the JWKS was fetched: the library caches it. */
   jwksRequests = 0;
+
+  constructor(private readonly keys: DemoKeys) {}
 
   async onModuleInit(): Promise<void> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
@@ -38,9 +39,9 @@ export class DemoIdentityProvider implements OnModuleInit, OnModuleDestroy {
   }
 
   issue(username: string, ttlSeconds: number): string {
-    return sign({ tenant: DemoIdentityProvider.TENANT }, this.keyPair.privateKey, {
+    return sign({ tenant: DemoIdentityProvider.TENANT }, this.keys.identityProviderKey, {
       algorithm: 'RS256',
-      keyid: this.kid,
+      keyid: this.keys.identityProviderKid,
       issuer: DemoIdentityProvider.ISSUER,
       subject: username,
       expiresIn: ttlSeconds,
@@ -54,7 +55,8 @@ export class DemoIdentityProvider implements OnModuleInit, OnModuleDestroy {
       return;
     }
     this.jwksRequests++;
-    const jwk = { ...this.keyPair.publicKey.export({ format: 'jwk' }), kid: this.kid, alg: 'RS256', use: 'sig' };
+    const publicKey = createPublicKey(this.keys.identityProviderKey).export({ format: 'jwk' });
+    const jwk = { ...publicKey, kid: this.keys.identityProviderKid, alg: 'RS256', use: 'sig' };
     response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
   }
 }

@@ -22,13 +22,14 @@ const CONTENT_SECURITY_POLICY =
   "default-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /**
- * The browser chat: a static page, its plain script and its stylesheet, no build step. The socket.io
+ * The browser chat: a static page, its plain scripts and its stylesheet, no build step. The socket.io
  * browser client is served by socket.io itself at /socket.io/socket.io.min.js (`serveClient` default).
  */
 @Controller()
 export class PageController {
   private readonly page = publicFile('index.html');
   private readonly script = publicFile('chat.js');
+  private readonly tokenViewScript = publicFile('token-view.js');
   private readonly stylesheet = publicFile('chat.css');
 
   @Get()
@@ -42,6 +43,12 @@ export class PageController {
   @Header('Content-Type', 'text/javascript; charset=utf-8')
   chatScript(): string {
     return this.script;
+  }
+
+  @Get('token-view.js')
+  @Header('Content-Type', 'text/javascript; charset=utf-8')
+  tokenView(): string {
+    return this.tokenViewScript;
   }
 
   @Get('chat.css')

@@ -1,6 +1,12 @@
 import { Module } from '@nestjs/common';
+import { DemoKeys } from './demo-keys';
 import { DemoIdentityProvider } from './identity-provider';
 import { TenantDirectory } from './tenant-directory';
+import { TenantsController } from './tenants.controller';
 
-@Module({ providers: [TenantDirectory, DemoIdentityProvider], exports: [TenantDirectory, DemoIdentityProvider] })
+@Module({
+  providers: [DemoKeys, TenantDirectory, DemoIdentityProvider],
+  controllers: [TenantsController],
+  exports: [TenantDirectory, DemoIdentityProvider],
+})
 export class TenantsModule {}

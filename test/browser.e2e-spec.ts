@@ -28,7 +28,7 @@ const CHROMIUM_ARGS = [
 ];
 const UI_TIMEOUT_MS = 15_000;
 const TEST_TIMEOUT_MS = 60_000;
-const EXPIRED_MESSAGE = 'Session expired — log in again';
+const EXPIRED_MESSAGE = 'Session expired (unauthorized: token_expired) — log in again';
 
 /** One browser page on the sample, with everything it sent over the network. */
 interface ChatPage {
@@ -142,6 +142,32 @@ function messages(chat: ChatPage): Locator {
   return chat.page.locator('#messages li');
 }
 
+function ownMessages(chat: ChatPage): Locator {
+  return chat.page.locator('#messages li[data-author="own"]');
+}
+
+function othersMessages(chat: ChatPage): Locator {
+  return chat.page.locator('#messages li[data-author="other"]');
+}
+
+function protocolEvents(chat: ChatPage): Locator {
+  return chat.page.locator('#events li');
+}
+
+/** Waits until the bar's `data-state` is `state` (it counts down on a timer of the page). */
+async function lifetimeState(chat: ChatPage, state: string): Promise<void> {
+  await chat.page.locator(`#lifetime[data-state="${state}"]`).waitFor({ state: 'attached' });
+}
+
+/** Waits until the server logged `line` (the sample's gateway logs joins and leaves). */
+async function serverLogged(line: string): Promise<void> {
+  const deadline = Date.now() + UI_TIMEOUT_MS;
+  while (!logger.lines.includes(line)) {
+    if (Date.now() > deadline) throw new Error(`the server never logged "${line}"`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 async function currentToken(chat: ChatPage): Promise<string> {
   const token = await chat.page.locator('#token').inputValue();
   chat.tokens.add(token);
@@ -251,11 +277,17 @@ describe('sample browser page (real headless Chromium)', () => {
     const html = await page.text();
     expect(html).toContain('<script src="/socket.io/socket.io.min.js" defer></script>');
     expect(html).toContain('<script src="/chat.js" defer></script>');
+    expect(html).toContain('<script src="/token-view.js" defer></script>');
     expect(html).not.toMatch(/<script>/);
+    // The tenant list is not written into the page: it comes from the directory (GET /tenants).
+    expect(html).not.toMatch(/<option value="(acme|globex|initech)"/);
 
     const script = await fetch(`${baseUrl}/chat.js`);
     expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
     expect(await script.text()).toContain("io('/chat', { auth: { token: token }");
+    const tokenView = await fetch(`${baseUrl}/token-view.js`);
+    expect(tokenView.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(await tokenView.text()).toContain('window.TokenView');
     const client = await fetch(`${baseUrl}/socket.io/socket.io.min.js`);
     expect(client.status).toBe(200);
     expect(client.headers.get('content-type')).toMatch(/javascript/);
@@ -300,6 +332,11 @@ describe('sample browser page (real headless Chromium)', () => {
       'alice: hello from alice',
       'bob: <img src=x onerror=alert(1)> <b>bold?</b>',
     ]);
+    // Each page tells its own messages from the others'.
+    expect(await ownMessages(alice).allTextContents()).toEqual(['alice: hello from alice']);
+    expect(await othersMessages(alice).allTextContents()).toEqual(['bob: <img src=x onerror=alert(1)> <b>bold?</b>']);
+    expect(await ownMessages(bob).allTextContents()).toEqual(['bob: <img src=x onerror=alert(1)> <b>bold?</b>']);
+    expect(await othersMessages(bob).allTextContents()).toEqual(['alice: hello from alice']);
 
     expectNoTokenInUrls(alice, bob, carol);
     await expectNoPageErrors(alice, bob, carol);
@@ -328,17 +365,154 @@ describe('sample browser page (real headless Chromium)', () => {
     await expectNoPageErrors(mallory);
   });
 
-  it('shows "Session expired — log in again" when a 4-second token expires on the open socket', async () => {
+  it('counts a 4-second token down on its lifetime bar, then shows unauthorized token_expired and the session end', async () => {
     const dave = await openChat();
-    await logIn(dave, { username: 'dave', tenant: 'acme', ttl: 4 });
+    const token = await logIn(dave, { username: 'dave', tenant: 'acme', ttl: 4 });
+    const lifetime = dave.page.locator('#lifetime');
+    expect(await lifetime.getAttribute('max')).toBe('4'); // exp - iat, from the claims shown beside the token
+    // It counts down: the page's own timer moves the bar below its full length.
+    await dave.page.waitForFunction(
+      "(() => { const bar = document.getElementById('lifetime'); return bar.value > 0 && bar.value < bar.max; })()",
+    );
+    await shows(dave.page.locator('#lifetime-label'), /^\d+ s left of 4 s$/);
 
     await shows(status(dave), EXPIRED_MESSAGE);
     expect(await status(dave).textContent()).toBe(EXPIRED_MESSAGE);
+    await shows(protocolEvents(dave), '← unauthorized token_expired (The token has expired)');
     await shows(connection(dave), 'offline (io server disconnect)');
+    await lifetimeState(dave, 'expired');
+    await shows(dave.page.locator('#lifetime-label'), /^expired at /);
+    expect(await protocolEvents(dave).allTextContents()).toEqual([
+      '→ CONNECT /chat with auth { token }',
+      '← connected',
+      '← welcome dave@acme',
+      '← unauthorized token_expired (The token has expired)',
+      '← disconnect (io server disconnect)',
+    ]);
     expect(await dave.page.locator('#send').isDisabled()).toBe(true);
+    expect(decode(token)).toMatchObject({ sub: 'dave' });
 
     expectNoTokenInUrls(dave);
     await expectNoPageErrors(dave);
+  });
+
+  it('with "Refresh in-band before it expires" ticked, replaces a short-lived token on the open socket before it ends', async () => {
+    const judy = await openChat();
+    const kim = await openChat();
+    await judy.page.locator('#auto-refresh').check();
+    const shortToken = await logIn(judy, { username: 'judy', tenant: 'acme', ttl: 6 });
+    await logIn(kim, { username: 'kim', tenant: 'acme' });
+    await judy.page.locator('#ttl').fill(''); // the refresh then asks for the default 15 minutes
+
+    await shows(status(judy), 'Refreshed in-band before expiry: the open socket now uses the new token');
+    await shows(protocolEvents(judy), '← authenticated');
+    const refreshed = await currentToken(judy);
+    const claims = decode(refreshed) as { sub: string; jti: string };
+    expect(refreshed).not.toBe(shortToken);
+    expect(claims.sub).toBe('judy');
+    await shows(judy.page.locator('#token-claims'), `"jti": "${claims.jti}"`); // the new token's claims
+    expect(await judy.page.locator('#lifetime').getAttribute('max')).toBe('900');
+
+    // Past the short token's expiry the same connection still chats: no refusal, no reconnect.
+    await until(expiryOf(shortToken) + 1000);
+    await send(judy, 'refreshed in time');
+    await shows(messages(kim), 'judy: refreshed in time');
+    expect(await connection(judy).textContent()).toBe('online as judy@acme');
+    expect(await protocolEvents(judy).allTextContents()).toEqual([
+      '→ CONNECT /chat with auth { token }',
+      '← connected',
+      '← welcome judy@acme',
+      '→ authenticate { token } (in-band refresh)',
+      '← authenticated',
+    ]);
+    expect(joinedLines('judy')).toHaveLength(1);
+
+    expectNoTokenInUrls(judy, kim);
+    await expectNoPageErrors(judy, kim);
+  });
+
+  it('shows the decoded header and claims beside the token, also for an edited token it has not verified', async () => {
+    const ivan = await openChat();
+    const token = await logIn(ivan, { username: 'ivan', tenant: 'initech' });
+    const { header, payload } = decode(token, { complete: true }) as {
+      header: { kid: string };
+      payload: { jti: string };
+    };
+    await shows(ivan.page.locator('#token-header'), '"alg": "RS256"');
+    await shows(ivan.page.locator('#token-header'), `"kid": "${header.kid}"`);
+    const claimsView = ivan.page.locator('#token-claims');
+    for (const shown of [
+      '"sub": "ivan"',
+      '"tenant": "initech"',
+      `"jti": "${payload.jti}"`,
+      'exp: expires at ',
+      'iat: issued at ',
+    ])
+      await shows(claimsView, shown);
+
+    // Edited in the text box: the page decodes what it holds; the server is the one that refuses it.
+    await ivan.page.locator('#token').fill(withClaim(token, 'sub', 'mallory'));
+    await shows(claimsView, '"sub": "mallory"');
+    await ivan.page.locator('#token').fill('not-a-jwt');
+    await shows(ivan.page.locator('#token-header'), 'Not a JWT');
+    await lifetimeState(ivan, 'none');
+
+    await expectNoPageErrors(ivan);
+  });
+
+  it('lists every tenant of the directory, initech included, and clears the messages when the user or tenant changes', async () => {
+    const page = await openChat();
+    const peer = await openChat();
+    await page.page.locator('#tenants option[value="initech"]').waitFor({ state: 'attached' });
+    const options = await page.page.evaluate(
+      "Array.from(document.querySelectorAll('#tenants option'), (option) => option.value)",
+    );
+    expect(options).toEqual(['acme', 'globex', 'initech']);
+    await shows(page.page.locator('#tenant-list li'), 'initech: RS256 tokens');
+
+    await logIn(page, { username: 'alice', tenant: 'acme' });
+    await send(page, 'for acme only');
+    await shows(messages(page), 'alice: for acme only');
+
+    // Another tenant: nothing of acme's chat stays on screen.
+    await logIn(page, { username: 'alice', tenant: 'globex' });
+    expect(await messages(page).count()).toBe(0);
+    await logIn(peer, { username: 'oscar', tenant: 'globex' });
+    await send(peer, 'hello globex');
+    await shows(messages(page), 'oscar: hello globex');
+    expect(await messages(page).allTextContents()).toEqual(['oscar: hello globex']);
+
+    // Another user of the same tenant: the previous user's conversation is gone too.
+    await logIn(page, { username: 'peggy', tenant: 'globex' });
+    expect(await messages(page).count()).toBe(0);
+    expect(await protocolEvents(page).allTextContents()).toEqual([
+      '→ CONNECT /chat with auth { token }',
+      '← connected',
+      '← welcome peggy@globex',
+    ]);
+
+    expectNoTokenInUrls(page, peer);
+    await expectNoPageErrors(page, peer);
+  });
+
+  it('a failed login disconnects the previous session: the server sees it leave and the page shows it offline', async () => {
+    const quinn = await openChat();
+    await logIn(quinn, { username: 'quinn', tenant: 'acme' });
+    await send(quinn, 'before the failed login');
+    await shows(messages(quinn), 'quinn: before the failed login');
+
+    await fillLoginForm(quinn, { username: 'quinn', tenant: 'umbrella' });
+    await quinn.page.locator('#login').click();
+    await shows(status(quinn), 'Login failed (HTTP 401): Unknown tenant');
+    await serverLogged('log quinn left the chat of acme');
+    expect(await connection(quinn).textContent()).toBe('offline');
+    expect(await messages(quinn).count()).toBe(0);
+    expect(await quinn.page.locator('#send').isDisabled()).toBe(true);
+
+    // The refused login's 401 is the page's own doing, not an error of the page.
+    await Promise.all(quinn.pending);
+    quinn.errors = quinn.errors.filter((error) => !error.startsWith('HTTP 401 ') || !error.includes('/auth/login'));
+    await expectNoPageErrors(quinn);
   });
 
   it('refreshes in-band: shows refreshed, keeps the same connection past the old expiry, and chat still works', async () => {

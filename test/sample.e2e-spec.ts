@@ -5,12 +5,20 @@ import { createSecretKey, generateKeyPairSync, randomBytes, type KeyObject } fro
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { decode, sign } from 'jsonwebtoken';
-import { JwtSocketIoAdapter } from '../lib';
+import { authenticateSocket, JwtSocketIoAdapter } from '../lib';
 import { AppModule } from '../sample/app.module';
 import { DemoIdentityProvider } from '../sample/identity-provider';
 import { TenantDirectory } from '../sample/tenant-directory';
 import { CapturingLogger } from './support/app';
-import { closeClients, connectClient, connected, connectOutcome, emitWithAck, nextEvent } from './support/client';
+import {
+  closeClients,
+  connectClient,
+  connected,
+  connectOutcome,
+  emitWithAck,
+  nextEvent,
+  refusal as unauthorizedThenDisconnect,
+} from './support/client';
 
 const ROOT = join(__dirname, '..');
 
@@ -66,6 +74,14 @@ async function refusal(url: string, token: string) {
   const outcome = await connectOutcome(connectClient(`${url}/chat`, { auth: { token } }));
   if (outcome === 'connected') throw new Error('expected connect_error, but the socket connected');
   return outcome;
+}
+
+function revoke(url: string, body: object): Promise<Response> {
+  return fetch(`${url}/admin/revoke`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 }
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}) {
@@ -199,6 +215,79 @@ describe('sample app', () => {
       expect(logs).not.toContain(key.toString('hex'));
       expect(logs).not.toContain(key.toString('base64'));
     }
+  });
+
+  it('lists its tenants from the directory: the HS256 tenants and initech, verified through the JWKS', async () => {
+    const response = await fetch(`${sample.url}/tenants`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual([
+      { name: 'acme', algorithm: 'HS256', verifiedWith: 'its own secret' },
+      { name: 'globex', algorithm: 'HS256', verifiedWith: 'its own secret' },
+      { name: 'initech', algorithm: 'RS256', verifiedWith: "the identity provider's JWKS" },
+    ]);
+    // Every listed tenant can log in and chat.
+    for (const { name } of (await (await fetch(`${sample.url}/tenants`)).json()) as Array<{ name: string }>) {
+      const { welcome } = await joinChat(sample.url, await tokenFor(sample.url, `user-of-${name}`, name));
+      expect(welcome).toEqual({ sub: `user-of-${name}`, tenant: name });
+    }
+  });
+
+  it('revokes a subject or a token id over HTTP: each socket gets unauthorized token_revoked, others stay', async () => {
+    const phone = await joinChat(sample.url, await tokenFor(sample.url, 'alice', 'acme'));
+    const laptop = await joinChat(sample.url, await tokenFor(sample.url, 'alice', 'acme'));
+    const bobToken = await tokenFor(sample.url, 'bob', 'acme');
+    const bobFirst = await joinChat(sample.url, bobToken);
+    const bobSecond = await joinChat(sample.url, await tokenFor(sample.url, 'bob', 'acme'));
+    const aliceEnds = [phone, laptop].map(({ socket }) => unauthorizedThenDisconnect(socket));
+
+    const bySubject = await revoke(sample.url, { subject: 'alice' });
+    expect(bySubject.status).toBe(200);
+    expect(await bySubject.json()).toEqual({ revokedHere: 2 });
+    for (const { error, order } of await Promise.all(aliceEnds)) {
+      expect(order).toEqual(['unauthorized', 'disconnect']);
+      expect(error.data.code).toBe('token_revoked');
+    }
+    const leaves = sample.logger.lines.filter((line) => line === 'log alice left the chat of acme');
+    expect(leaves).toHaveLength(2);
+
+    // By token id: only the socket holding that token.
+    const bobFirstEnds = unauthorizedThenDisconnect(bobFirst.socket);
+    const { jti } = decode(bobToken) as { jti: string };
+    expect(await (await revoke(sample.url, { tokenId: jti })).json()).toEqual({ revokedHere: 1 });
+    expect((await bobFirstEnds).error.data.code).toBe('token_revoked');
+    expect(await emitWithAck(bobSecond.socket, 'whoami')).toMatchObject({ sub: 'bob' });
+
+    for (const body of [{}, { subject: '' }, { subject: 42 }, { tokenId: 'x'.repeat(129) }])
+      expect({ body, status: (await revoke(sample.url, body)).status }).toEqual({ body, status: 400 });
+  });
+
+  it('refuses an in-band refresh that moves the socket to another tenant, and keeps it in its own', async () => {
+    const alice = await joinChat(sample.url, await tokenFor(sample.url, 'alice', 'acme'));
+    const bob = await joinChat(sample.url, await tokenFor(sample.url, 'bob', 'acme'));
+    const carol = await joinChat(sample.url, await tokenFor(sample.url, 'carol', 'globex'));
+    const sameNameOtherTenant = await tokenFor(sample.url, 'alice', 'globex');
+
+    const refused = await authenticateSocket(alice.socket, sameNameOtherTenant).then(
+      () => undefined,
+      (error: { data: { code: string; message: string } }) => error.data,
+    );
+    expect(refused).toEqual({
+      type: 'UnauthorizedError',
+      code: 'subject_mismatch',
+      message: 'A refreshed token must keep the same tenant',
+    });
+    expect(await emitWithAck(alice.socket, 'whoami')).toMatchObject({ sub: 'alice', tenant: 'acme' });
+    // Her messages still reach acme only: carol's own message is the first globex hears.
+    const bobHears = nextEvent(bob.socket, 'message');
+    const carolHears = nextEvent(carol.socket, 'message');
+    await emitWithAck(alice.socket, 'message', 'still in acme');
+    expect(await bobHears).toEqual({ from: 'alice', text: 'still in acme' });
+    await emitWithAck(carol.socket, 'message', 'globex only');
+    expect(await carolHears).toEqual({ from: 'carol', text: 'globex only' });
+
+    // A refresh in the same tenant is accepted.
+    await authenticateSocket(alice.socket, await tokenFor(sample.url, 'alice', 'acme'));
+    expect(await emitWithAck(alice.socket, 'whoami')).toMatchObject({ sub: 'alice', tenant: 'acme' });
   });
 
   it('runs the compiled client script (npm run sample:client) against the sample: exit 0', async () => {
