@@ -1,9 +1,10 @@
 import type { Server, Socket as ServerSocket } from 'socket.io';
-import { JwtSocketModule, type JwtSocketModuleOptions } from '../lib';
+import { authenticateSocket, JwtSocketModule, type JwtSocketModuleOptions } from '../lib';
 import { JwtSocketSessions } from '../lib/socket/session-lifecycle';
 import { sessionOf } from '../lib/socket/session-state';
 import { guardedGateway } from './fixtures/core/gateways';
 import { collect, expiryOf, waitUntilPast } from './fixtures/lifecycle/clients';
+import { until } from './fixtures/model/clients';
 import { startApp, type TestApp } from './support/app';
 import { connectClient, connected, emitWithAck, nextEvent, refusal, roundTrip } from './support/client';
 import { SECRET, signToken } from './support/tokens';
@@ -138,6 +139,30 @@ describe('expiry of open sockets', () => {
       expect(unauthorized).toEqual([]);
       expect(socket.connected).toBe(true);
       expect(server.log.count('ping')).toBe(1);
+    });
+
+    it('takes the expired socket out of every broadcast and fetchSockets() until a refresh brings it back, rooms included', async () => {
+      const token = shortLived();
+      const alice = await connectWith(token);
+      expect(await emitWithAck(alice, 'room', 'team')).toBe('joined');
+      const bob = await connectWith(signToken({ sub: 'bob' }));
+      const news = collect<string>(alice, 'news');
+      const markers = collect(alice, 'marker');
+
+      await waitUntilPast(expiryOf(token));
+      expect(await emitWithAck(bob, 'broadcast', 'to everyone')).toBe('sent');
+      expect(await emitWithAck(bob, 'toRoom', { room: 'team', text: 'to the team' })).toBe('sent');
+      // Each handler also emits `marker` to every socket directly: once both arrived, so would the news.
+      await until(() => markers.length === 2, 'both markers');
+      expect(news).toEqual([]);
+      const listed = await (server.app.get(Gateway).server as Server).fetchSockets();
+      expect(listed.map((each) => each.id)).toEqual([bob.id]);
+
+      await authenticateSocket(alice, signToken({ sub: 'alice' }));
+      const back = nextEvent(alice, 'news');
+      expect(await emitWithAck(bob, 'toRoom', { room: 'team', text: 'back in the team' })).toBe('sent');
+      expect(await back).toBe('back in the team');
+      expect(await emitWithAck(alice, 'ping')).toBe('pong');
     });
   });
 

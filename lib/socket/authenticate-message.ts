@@ -11,6 +11,7 @@ import { sessionOf, type JwtSocketSession } from './session-state';
 import { emitDirectly } from './socket-internals';
 import type { SocketAuthenticator } from './socket-authenticator';
 import { toUnauthorizedError } from './unexpected-failure';
+import { reveal } from './visibility';
 
 /** The transitions of the session state machine an `authenticate` message leads to. */
 export interface SessionTransitions {
@@ -55,6 +56,8 @@ export class AuthenticateMessages {
     }
     if (socket.disconnected) return;
     if (isRefresh) {
+      // A socket whose token expired under 'reject-events' was hidden: the refresh brings it back.
+      reveal(socket, session);
       moveIdentityRooms(socket, session.claims, this.options.identityRooms);
       this.transitions.rearmExpiry(socket, session);
     } else if (!this.transitions.activateSafely(socket, session)) {

@@ -15,10 +15,10 @@ export class SessionExpiry {
     private readonly onExpired: (socket: Socket, session: JwtSocketSession) => void,
   ) {}
 
-  /** (Re)arms the socket's deadline; only `expiredTokenAction: 'disconnect'` needs a timer. */
+  /** (Re)arms the socket's deadline; `expiredTokenAction: 'ignore'` needs no timer. */
   arm(socket: Socket, session: JwtSocketSession): void {
     this.disarm(socket, session);
-    if (this.action !== 'disconnect' || session.expiresAt === undefined) return;
+    if (this.action === 'ignore' || session.expiresAt === undefined) return;
     session.expirySlot = this.schedule.add(socket, session.expiresAt);
   }
 

@@ -67,9 +67,7 @@ export class JwtSocketSessions implements SessionTransitions {
     };
     this.onAuthenticationTimeout = (socket) => this.refusePending(socket, JwtSocketErrorCode.AUTHENTICATION_TIMEOUT);
     this.messages = new AuthenticateMessages(options, authenticator, this);
-    this.expiry = new SessionExpiry(options.expiredTokenAction, (socket, session) =>
-      this.closeLogged(socket, session, new UnauthorizedError(JwtSocketErrorCode.TOKEN_EXPIRED)),
-    );
+    this.expiry = new SessionExpiry(options.expiredTokenAction, (socket, session) => this.expire(socket, session));
   }
 
   /** Wraps a gateway's connection callback so it runs once, after the socket is authenticated. */
@@ -230,6 +228,18 @@ export class JwtSocketSessions implements SessionTransitions {
     forgetPendingRooms(session);
     hide(socket, session, false);
     sendUnauthorizedAndDisconnect(socket, error, this.options.callback);
+  }
+
+  /**
+   * The token of an open socket reached its deadline. `'disconnect'` closes it; `'reject-events'`
+   * keeps it connected but without access: hidden from every broadcast and `fetchSockets()` (its rooms
+   * remembered), its events refused by the guard, until an in-band refresh brings it back.
+   */
+  private expire(socket: Socket, session: JwtSocketSession): void {
+    const expired = new UnauthorizedError(JwtSocketErrorCode.TOKEN_EXPIRED);
+    if (this.options.expiredTokenAction === 'disconnect') return this.closeLogged(socket, session, expired);
+    logRefusal(socket, expired, session.token, session.claims);
+    hide(socket, session, true);
   }
 
   /** `close` for a refusal no authentication attempt logged: expiry, revocation, timeout. */

@@ -89,7 +89,8 @@ const HIDDEN_SOCKET_MEMBERS: OverridableSocketMembers = {
     // A token is in the payload: no `onAny` listener or socket middleware of the app may log it.
     if (packet.data?.[0] === JwtSocketEvent.AUTHENTICATE) return deliverToListenersOnly(this, packet);
     const session = sessionOf(this);
-    if (!session?.hidden) return classSocketMembers(this).onevent.call(this, packet);
+    // Hidden but authenticated: its token expired under 'reject-events'; the guard refuses the event with `token_expired`.
+    if (!session?.hidden || session.authenticated) return classSocketMembers(this).onevent.call(this, packet);
     // Dropped: no listener runs. A client waiting on an ack still gets an answer.
     const refusal = session?.closing ?? new UnauthorizedError(JwtSocketErrorCode.CREDENTIALS_REQUIRED);
     answerIncomingAck(this, packet, { status: 'error', ...refusal.toJSON() });
