@@ -152,6 +152,26 @@ describe.each<ClientKind>(['redis', 'ioredis'])('a durable revocation store on %
     );
   });
 
+  it('a node that hears the broadcast of a revocation its sender could not record keeps it: refused there, and written to Redis', async () => {
+    const { a, b, store, startNode } = await startNodes(NO_PERIODIC_SWEEP_MS, {
+      cutAdapterToo: false,
+      offlineQueue: false,
+    });
+    const oldToken = signToken({ sub: 'alice' });
+    const aliceOnA = await join(a, oldToken);
+    const refusedOnA = refusal(aliceOnA);
+    await proxy.cut();
+    await until(() => !b.storeClient.isReady(), "B's store client notices the cut");
+
+    await expect(b.revoker.revokeSubjectDurably('alice')).rejects.toThrow();
+    expect((await refusedOnA).error).toEqual(tokenRevoked);
+    // B's store is still cut off: only A can have written it.
+    await until(async () => (await direct.get(`${store.keyPrefix}sub:alice`)) !== null, 'A writes the record');
+    expect(await rejectedCode(connectClient(a.url, { auth: { token: oldToken } }))).toBe('token_revoked');
+    const c = await startNode(redis.url);
+    expect(await rejectedCode(connectClient(c.url, { auth: { token: oldToken } }))).toBe('token_revoked');
+  });
+
   it('records a subject for maxTokenLifetime, and a token id until its exp (read in Redis, not waited for)', async () => {
     const { a, store } = await startNodes(NO_PERIODIC_SWEEP_MS);
     const leaked = signToken({ sub: 'dave', jti: 'leaked-1' }, { expiresIn: 600 });

@@ -86,12 +86,8 @@ export class RedisRevocationStore extends RevocationCheck implements OnModuleDes
    * `maxTokenLifetime` (plus the clock tolerance). A later login is accepted.
    */
   revokeSubject(subject: string | number, revokedAtMs = Date.now()): Promise<void> {
-    const name = identityClaim(subject);
-    if (name === undefined) return Promise.resolve();
-    return this.record(subjectKey(this.options.keyPrefix, name), {
-      revokedAtMs,
-      expiresAtMs: revokedAtMs + this.options.maxTokenLifetimeMs + this.toleranceMs(),
-    });
+    const entry = this.subjectRecord(subject, revokedAtMs);
+    return entry ? this.record(...entry) : Promise.resolve();
   }
 
   /**
@@ -99,14 +95,28 @@ export class RedisRevocationStore extends RevocationCheck implements OnModuleDes
    * `maxTokenLifetime` from now. An already expired token needs no record.
    */
   revokeTokenId(tokenId: string | number, exp?: number): Promise<void> {
-    const name = identityClaim(tokenId);
-    const now = Date.now();
-    const expiresAtMs =
-      typeof exp === 'number' && Number.isFinite(exp)
-        ? exp * 1000 + this.toleranceMs()
-        : now + this.options.maxTokenLifetimeMs + this.toleranceMs();
-    if (name === undefined || expiresAtMs <= now) return Promise.resolve();
-    return this.record(tokenIdKey(this.options.keyPrefix, name), { revokedAtMs: now, expiresAtMs });
+    const entry = this.tokenIdRecord(tokenId, exp, Date.now());
+    return entry ? this.record(...entry) : Promise.resolve();
+  }
+
+  /**
+   * A revocation another node broadcast. That node may not have recorded it (its own Redis connection
+   * down): this node refuses the tokens at once, and writes the record too unless Redis already holds
+   * one at least as recent.
+   */
+  revokedElsewhere(
+    target: { subject?: string | number; tokenId?: string | number },
+    revokedAtMs: number,
+    exp?: number,
+  ): void {
+    const entries = [
+      target.subject === undefined ? undefined : this.subjectRecord(target.subject, revokedAtMs),
+      target.tokenId === undefined ? undefined : this.tokenIdRecord(target.tokenId, exp, revokedAtMs),
+    ];
+    for (const entry of entries) if (entry) this.pending.add(...entry);
+    if (this.pending.size === 0) return;
+    this.retryWhenReady();
+    if (this.redis.isReady()) void this.writePending();
   }
 
   /** Calls `listener` each time the Redis connection is ready again; returns the unsubscribe. */
@@ -118,6 +128,28 @@ export class RedisRevocationStore extends RevocationCheck implements OnModuleDes
   onModuleDestroy(): void {
     this.stopRetrying?.();
     this.stopRetrying = undefined;
+  }
+
+  private subjectRecord(subject: string | number, revokedAtMs: number): [string, PendingRecord] | undefined {
+    const name = identityClaim(subject);
+    if (name === undefined) return undefined;
+    const expiresAtMs = revokedAtMs + this.options.maxTokenLifetimeMs + this.toleranceMs();
+    return [subjectKey(this.options.keyPrefix, name), { revokedAtMs, expiresAtMs }];
+  }
+
+  /** Until the token's `exp` (epoch seconds) when known, else `maxTokenLifetime`; nothing for an expired token. */
+  private tokenIdRecord(
+    tokenId: string | number,
+    exp: number | undefined,
+    revokedAtMs: number,
+  ): [string, PendingRecord] | undefined {
+    const name = identityClaim(tokenId);
+    const expiresAtMs =
+      typeof exp === 'number' && Number.isFinite(exp)
+        ? exp * 1000 + this.toleranceMs()
+        : revokedAtMs + this.options.maxTokenLifetimeMs + this.toleranceMs();
+    if (name === undefined || expiresAtMs <= Date.now()) return undefined;
+    return [tokenIdKey(this.options.keyPrefix, name), { revokedAtMs, expiresAtMs }];
   }
 
   private toleranceMs(): number {

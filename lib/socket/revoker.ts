@@ -44,7 +44,7 @@ export class JwtSocketRevoker implements OnApplicationBootstrap, OnModuleDestroy
     @Optional() revocationCheck?: RevocationCheck,
   ) {
     servers.onServerProtected((server) =>
-      server.sockets.on(REVOKE_EVENT, (message: unknown) => this.revokeLocally(toRevocationTarget(message))),
+      server.sockets.on(REVOKE_EVENT, (message: unknown) => this.revokedElsewhere(message)),
     );
     if (revocationCheck instanceof RedisRevocationStore) {
       this.store = revocationCheck;
@@ -71,7 +71,7 @@ export class JwtSocketRevoker implements OnApplicationBootstrap, OnModuleDestroy
    * revocation is recorded in the background (retried when Redis is back, a warning logged meanwhile).
    */
   revokeSubject(subject: string | number): number {
-    const count = this.revoke({ subject });
+    const count = this.revoke({ subject }, Date.now());
     this.recordInBackground(this.store?.revokeSubject(subject));
     return count;
   }
@@ -79,7 +79,7 @@ export class JwtSocketRevoker implements OnApplicationBootstrap, OnModuleDestroy
   /** As `revokeSubject`, for a token id; `exp` (epoch seconds) bounds the record, else an open socket's token tells it. */
   revokeTokenId(tokenId: string | number, exp?: number): number {
     const expiry = exp ?? this.localExpiry(tokenId);
-    const count = this.revoke({ tokenId });
+    const count = this.revoke({ tokenId }, Date.now(), expiry);
     this.recordInBackground(this.store?.revokeTokenId(tokenId, expiry));
     return count;
   }
@@ -89,7 +89,7 @@ export class JwtSocketRevoker implements OnApplicationBootstrap, OnModuleDestroy
    * the store's `commandTimeout` (the sockets are closed anyway, and the record is retried when Redis is back).
    */
   async revokeSubjectDurably(subject: string | number): Promise<number> {
-    const count = this.revoke({ subject });
+    const count = this.revoke({ subject }, Date.now());
     await this.store?.revokeSubject(subject);
     return count;
   }
@@ -97,7 +97,7 @@ export class JwtSocketRevoker implements OnApplicationBootstrap, OnModuleDestroy
   /** `revokeTokenId`, resolving once the store has recorded it (see `revokeSubjectDurably`). */
   async revokeTokenIdDurably(tokenId: string | number, exp?: number): Promise<number> {
     const expiry = exp ?? this.localExpiry(tokenId);
-    const count = this.revoke({ tokenId });
+    const count = this.revoke({ tokenId }, Date.now(), expiry);
     await this.store?.revokeTokenId(tokenId, expiry);
     return count;
   }
@@ -107,12 +107,33 @@ export class JwtSocketRevoker implements OnApplicationBootstrap, OnModuleDestroy
     return this.sweep?.run() ?? Promise.resolve(0);
   }
 
-  /** Disconnects the matching sockets here, then asks the other nodes to do the same. */
-  private revoke(target: RevocationTarget): number {
+  /**
+   * Disconnects the matching sockets here, then asks the other nodes to do the same. The instant and
+   * the token's `exp` travel along, so a node with a store can record what this node may not have.
+   */
+  private revoke(target: RevocationTarget, revokedAtMs: number, exp?: number): number {
     const local = this.revokeLocally(target);
     const [server] = this.servers.managedServers();
-    if (server && supportsServerSideEmit(server.sockets)) server.sockets.serverSideEmit(REVOKE_EVENT, target);
+    if (server && supportsServerSideEmit(server.sockets)) {
+      server.sockets.serverSideEmit(REVOKE_EVENT, { ...target, revokedAtMs, exp });
+    }
     return local;
+  }
+
+  /** A revocation from another node (or `@socket.io/redis-emitter`): applied here, and kept in the store if any. */
+  private revokedElsewhere(message: unknown): void {
+    const target = toRevocationTarget(message);
+    const { revokedAtMs, exp } = (typeof message === 'object' && message !== null ? message : {}) as {
+      revokedAtMs?: unknown;
+      exp?: unknown;
+    };
+    const tokenExpiry = isFiniteNumber(exp)
+      ? exp
+      : target.tokenId === undefined
+        ? undefined
+        : this.localExpiry(target.tokenId);
+    this.revokeLocally(target);
+    this.store?.revokedElsewhere(target, isFiniteNumber(revokedAtMs) ? revokedAtMs : Date.now(), tokenExpiry);
   }
 
   /**
@@ -159,6 +180,10 @@ export class JwtSocketRevoker implements OnApplicationBootstrap, OnModuleDestroy
     }
     return latest;
   }
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
 }
 
 function supportsServerSideEmit(namespace: Namespace): boolean {
