@@ -14,7 +14,7 @@ const logger = new Logger('JwtSocket');
  * first 12 hex digits of its SHA-256, enough to match two lines and useless to replay).
  */
 export function logRefusal(socket: Socket, error: UnauthorizedError, token: unknown, claims?: JwtPayload): void {
-  if (!Logger.isLevelEnabled('debug')) return;
+  // Not gated on Logger.isLevelEnabled: Nest 11 answers false for a custom logger without levels.
   logger.debug(
     `Refused socket ${socket.id} on namespace ${quote(socket.nsp.name)}: ${error.code} (${tokenLabel(token, claims)})`,
   );
