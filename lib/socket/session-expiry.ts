@@ -1,18 +1,24 @@
 import type { Socket } from 'socket.io';
 import type { ExpiredTokenAction } from '../options/module-options';
+import { JwtSocketErrorCode } from '../protocol/error-codes';
+import { UnauthorizedError } from '../protocol/unauthorized-error';
 import { ExpirySchedule } from './expiry-schedule';
+import { logRefusal } from './refusal-log';
 import { sessionOf, type JwtSocketSession } from './session-state';
+import { hide } from './visibility';
 
 /**
- * The expiry of open sockets: one shared schedule, at most one entry per socket. `onExpired` is
- * called for an authenticated socket whose deadline has passed.
+ * The expiry of open sockets: one shared schedule, at most one entry per socket. When an
+ * authenticated socket's deadline passes, `'disconnect'` closes it (through `close`); `'reject-events'`
+ * keeps it connected but without access: hidden from every broadcast and `fetchSockets()` (its rooms
+ * remembered), its events refused by the guard, until an in-band refresh brings it back.
  */
 export class SessionExpiry {
   private readonly schedule = new ExpirySchedule<Socket>((socket) => this.due(socket));
 
   constructor(
     private readonly action: ExpiredTokenAction,
-    private readonly onExpired: (socket: Socket, session: JwtSocketSession) => void,
+    private readonly close: (socket: Socket, session: JwtSocketSession, error: UnauthorizedError) => void,
   ) {}
 
   /** (Re)arms the socket's deadline; `expiredTokenAction: 'ignore'` needs no timer. */
@@ -39,6 +45,13 @@ export class SessionExpiry {
     if (!session?.authenticated || session.expiresAt === undefined || socket.disconnected) return;
     // A refresh may have moved the deadline since the slot was taken.
     if (Date.now() < session.expiresAt) this.arm(socket, session);
-    else this.onExpired(socket, session);
+    else this.expire(socket, session);
+  }
+
+  private expire(socket: Socket, session: JwtSocketSession): void {
+    const expired = new UnauthorizedError(JwtSocketErrorCode.TOKEN_EXPIRED);
+    if (this.action === 'disconnect') return this.close(socket, session, expired);
+    logRefusal(socket, expired, session.token, session.claims);
+    hide(socket, session, true);
   }
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Socket } from 'socket.io';
 import { JWT_SOCKET_RESOLVED_OPTIONS } from '../options/resolved-options-token';
 import type { ResolvedJwtSocketOptions } from '../options/module-options';
@@ -16,7 +16,7 @@ import { SessionExpiry } from './session-expiry';
 import { createSession, sessionOf, type JwtSocketSession } from './session-state';
 import { SocketAuthenticator } from './socket-authenticator';
 import { logUnexpected, toUnauthorizedError } from './unexpected-failure';
-import { quote } from '../verification/log-safe';
+import { refuseUnprotectedSocket } from './unprotected-socket';
 import { forgetPendingRooms, hide, reveal } from './visibility';
 
 type Middleware = (socket: Socket, next: (error?: Error) => void) => void;
@@ -34,7 +34,6 @@ export class JwtSocketSessions implements SessionTransitions {
   readonly middleware: Middleware;
   /** Runs before any gateway's `connection` listener. */
   readonly onConnection: (socket: Socket) => void;
-  private readonly logger = new Logger('JwtSocket');
   private readonly onAuthenticateMessage: (this: Socket, ...args: unknown[]) => void;
   private readonly onDisconnect: (this: Socket) => void;
   private readonly onAuthenticationTimeout: (socket: Socket) => void;
@@ -67,20 +66,16 @@ export class JwtSocketSessions implements SessionTransitions {
     };
     this.onAuthenticationTimeout = (socket) => this.refusePending(socket, JwtSocketErrorCode.AUTHENTICATION_TIMEOUT);
     this.messages = new AuthenticateMessages(options, authenticator, this);
-    this.expiry = new SessionExpiry(options.expiredTokenAction, (socket, session) => this.expire(socket, session));
+    this.expiry = new SessionExpiry(options.expiredTokenAction, (socket, session, error) =>
+      this.closeLogged(socket, session, error),
+    );
   }
 
   /** Wraps a gateway's connection callback so it runs once, after the socket is authenticated. */
   deferUntilAuthenticated(callback: ConnectionCallback): ConnectionCallback {
     return (socket: Socket) => {
       const session = sessionOf(socket);
-      if (!session) {
-        this.logger.error(
-          `Socket on namespace ${quote(socket.nsp.name)} bypassed JwtSocketIoAdapter; disconnecting it`,
-        );
-        socket.disconnect();
-        return;
-      }
+      if (!session) return refuseUnprotectedSocket(socket);
       if (session.closing) return;
       if (session.authenticated && !session.hidden) this.runGatewayCallback(socket, session, callback);
       else (session.deferred ??= []).push(callback);
@@ -228,18 +223,6 @@ export class JwtSocketSessions implements SessionTransitions {
     forgetPendingRooms(session);
     hide(socket, session, false);
     sendUnauthorizedAndDisconnect(socket, error, this.options.callback);
-  }
-
-  /**
-   * The token of an open socket reached its deadline. `'disconnect'` closes it; `'reject-events'`
-   * keeps it connected but without access: hidden from every broadcast and `fetchSockets()` (its rooms
-   * remembered), its events refused by the guard, until an in-band refresh brings it back.
-   */
-  private expire(socket: Socket, session: JwtSocketSession): void {
-    const expired = new UnauthorizedError(JwtSocketErrorCode.TOKEN_EXPIRED);
-    if (this.options.expiredTokenAction === 'disconnect') return this.closeLogged(socket, session, expired);
-    logRefusal(socket, expired, session.token, session.claims);
-    hide(socket, session, true);
   }
 
   /** `close` for a refusal no authentication attempt logged: expiry, revocation, timeout. */
