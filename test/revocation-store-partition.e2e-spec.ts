@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createClient } from 'redis';
 import type { Socket } from 'socket.io-client';
-import { RedisRevocationStore } from '../lib';
+import type { Server } from 'socket.io';
+import { RedisRevocationStore, REVOKE_EVENT } from '../lib';
 import {
+  Gateway,
   connectStoreClient,
   startStoreNode,
   until,
@@ -170,6 +172,17 @@ describe.each<ClientKind>(['redis', 'ioredis'])('a durable revocation store on %
     expect(await rejectedCode(connectClient(a.url, { auth: { token: oldToken } }))).toBe('token_revoked');
     const c = await startNode(redis.url);
     expect(await rejectedCode(connectClient(c.url, { auth: { token: oldToken } }))).toBe('token_revoked');
+  });
+
+  it('dates a revocation heard from a peer no later than its own clock: a crafted far-future instant locks no one out', async () => {
+    const { a, store } = await startNodes(NO_PERIODIC_SWEEP_MS);
+    const crafted = { subject: 'mallory', revokedAtMs: Date.now() + 1e12 };
+    (a.app.get(Gateway).server as Server).serverSideEmit(REVOKE_EVENT, crafted);
+    const key = `${store.keyPrefix}sub:mallory`;
+    await until(async () => (await direct.get(key)) !== null, 'B records what it heard');
+    expect(Number(await direct.get(key))).toBeLessThanOrEqual(Date.now());
+    const later = await tokenIssuedAfter(Number(await direct.get(key)), { sub: 'mallory' });
+    expect(await emitWithAck(await join(a, later), 'ping')).toBe('pong');
   });
 
   it('records a subject for maxTokenLifetime, and a token id until its exp (read in Redis, not waited for)', async () => {

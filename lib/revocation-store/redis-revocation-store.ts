@@ -109,9 +109,11 @@ export class RedisRevocationStore extends RevocationCheck implements OnModuleDes
     revokedAtMs: number,
     exp?: number,
   ): void {
+    // A peer's clock (or a crafted message) may run ahead: a revocation dated later would lock out logins.
+    const instant = Math.min(revokedAtMs, Date.now() + this.toleranceMs());
     const entries = [
-      target.subject === undefined ? undefined : this.subjectRecord(target.subject, revokedAtMs),
-      target.tokenId === undefined ? undefined : this.tokenIdRecord(target.tokenId, exp, revokedAtMs),
+      target.subject === undefined ? undefined : this.subjectRecord(target.subject, instant),
+      target.tokenId === undefined ? undefined : this.tokenIdRecord(target.tokenId, exp, instant),
     ];
     for (const entry of entries) if (entry) this.pending.add(...entry);
     if (this.pending.size === 0) return;
