@@ -2,12 +2,13 @@ import { Controller, Get, Module, UseGuards, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { DecodedToken, JwtSocketGuard, JwtSocketIoAdapter, JwtSocketModule } from '../lib';
 import { CallLog, guardedGateway } from './fixtures/core/gateways';
 import { CapturingLogger } from './support/app';
 import { closeClients, connectClient, connected, delay, emitWithAck, nextEvent, rejectedCode } from './support/client';
 import { SECRET, signToken } from './support/tokens';
+import { freePort } from './support/free-port';
 
 /**
  * The README's quick start on Fastify: `NestFactory.create(AppModule, new FastifyAdapter())`, the
@@ -41,18 +42,6 @@ function ownPortGateway(port: number): Type {
     }
   }
   return OwnPortGateway;
-}
-
-/** Asks the OS for a free loopback port for the own-port gateway, which binds it right after. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 interface FastifyTestApp {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
+import { freePort } from './free-port';
 
 /** A Redis server for cluster tests: `REDIS_URL` if set, otherwise a throwaway `redis-server` child. */
 export interface TestRedis {
@@ -23,18 +23,6 @@ export async function startRedis(): Promise<TestRedis> {
 
 function redisArguments(port: number): string[] {
   return ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-}
-
-/** Asks the OS for a free loopback port; redis-server binds it right after. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function waitUntilReady(child: ChildProcess): Promise<void> {
