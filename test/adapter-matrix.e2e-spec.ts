@@ -3,16 +3,25 @@
  * run, two real nodes each (in-process Nest apps over a real redis-server, or the two worker
  * processes of a real Node `cluster`). Each adapter runs the same cases, with and without
  * connection-state recovery: revocation by subject and by token id on every node, subject-room
- * broadcasts across nodes, no raw token in `fetchSockets()`, and every refusal code delivered
- * before the disconnect.
+ * broadcasts across nodes, no raw token in `fetchSockets()`, every refusal code delivered
+ * before the disconnect, and (`expiredTokenAction: 'reject-events'`) room operations of one node
+ * reaching a socket of the other whose token expired, while broadcasts do not.
  */
 import type { Socket } from 'socket.io-client';
+import { authenticateSocket, SUBJECT_ROOM_PREFIX } from '../lib';
 import { nodeClusterCase } from './fixtures/adapters/cluster';
-import { connectOn, fetchedBy, type AdapterCase, type MatrixCluster } from './fixtures/adapters/matrix';
+import {
+  connectOn,
+  fetchedBy,
+  waitUntil,
+  type AdapterCase,
+  type MatrixCluster,
+  type MatrixJwtOptions,
+} from './fixtures/adapters/matrix';
 import { classicRedisCase, shardedRedisCase } from './fixtures/adapters/redis';
 import { streamsCase } from './fixtures/adapters/streams';
-import { collect } from './fixtures/lifecycle/clients';
-import { connectClient, connectOutcome, emitWithAck, nextEvent, refusal } from './support/client';
+import { collect, expiryOf, waitUntilPast } from './fixtures/lifecycle/clients';
+import { connectClient, connectOutcome, emitWithAck, nextEvent, refusal, roundTrip } from './support/client';
 import { startRedis, type TestRedis } from './support/redis';
 import { signToken } from './support/tokens';
 
@@ -21,6 +30,9 @@ const RECOVERY_MODES = [
   { recovery: false, label: 'without connectionStateRecovery' },
   { recovery: true, label: 'with connectionStateRecovery' },
 ];
+
+/** The cases above expect the default expiry (a disconnect): this one gets a cluster of its own. */
+const REJECT_EVENTS: MatrixJwtOptions = { expiredTokenAction: 'reject-events' };
 
 /** The payload of a refusal with `code`. */
 const refusedWith = (code: string) => ({
@@ -137,6 +149,75 @@ describe.each(ADAPTERS)('$label', (adapter) => {
     ])('a refused connect gets connect_error %s', async (code, token) => {
       const socket = connectClient(cluster.a.url, { auth: { token: token() } });
       expect(await connectOutcome(socket)).toEqual(refusedWith(code));
+    });
+
+    describe("expiredTokenAction: 'reject-events'", () => {
+      let expiring: MatrixCluster;
+
+      beforeAll(async () => {
+        expiring = await adapter.start({ recovery, redisUrl: redis.url, jwt: REJECT_EVENTS });
+      });
+      afterAll(() => expiring.close());
+
+      /** A socket of `sub` on node A whose token expires in 1 to 2 s (`exp` is in whole seconds). */
+      async function expiringOnA(sub: string): Promise<{ socket: Socket; expiresAt: number }> {
+        const token = signToken({ sub }, { expiresIn: 2 });
+        return { socket: await connectOn(expiring.a, token), expiresAt: expiryOf(token) };
+      }
+
+      it('room operations from node B reach a socket of node A whose token expired; no broadcast does', async () => {
+        const { a, b } = expiring;
+        // Wendy keeps a valid token in the room: what reaches her on node A would reach alice too.
+        const wendy = await connectOn(a, tokenOf('wendy'));
+        await heardBy(b, wendy);
+        const alice = await expiringOnA('alice');
+        const bob = await expiringOnA('bob');
+        for (const socket of [wendy, alice.socket]) expect(await emitWithAck(socket, 'join', 'team')).toBe('joined');
+        const [wendyNews, aliceNews, bobNews] = [wendy, alice.socket, bob.socket].map((each) => collect(each, 'news'));
+
+        await waitUntilPast(Math.max(alice.expiresAt, bob.expiresAt));
+        // The guard refuses their events: node A has applied both expiries.
+        for (const { socket } of [alice, bob]) {
+          expect(await emitWithAck(socket, 'join', 'elsewhere')).toEqual({
+            status: 'error',
+            ...refusedWith('token_expired'),
+          });
+        }
+
+        // Listed by the room she is out of (hidden) but will be back in.
+        expect(await b.run({ kind: 'fetchRoom', room: 'team' })).toEqual([alice.socket.id, wendy.id].sort());
+
+        // Broadcasts from node B: wendy hears them, the expired sockets do not.
+        await b.run({ kind: 'emitToAll', event: 'news', payload: 'to everyone' });
+        await b.run({ kind: 'toRoom', room: 'team', event: 'news', payload: 'to the team' });
+        await waitUntil(() => wendyNews.length === 2, 'wendy to hear both broadcasts');
+        await Promise.all([roundTrip(alice.socket), roundTrip(bob.socket)]);
+        expect(aliceNews).toEqual([]);
+        expect(bobNews).toEqual([]);
+
+        // Bob is disconnected by his subject room; alice, expired as well but another subject, stays.
+        const bobGone = nextEvent<string>(bob.socket, 'disconnect');
+        await b.run({ kind: 'disconnectSockets', room: SUBJECT_ROOM_PREFIX + 'bob' });
+        expect(await bobGone).toBe('io server disconnect');
+        expect(alice.socket.connected).toBe(true);
+
+        // Alice leaves the team while expired; once node A has applied it, her refresh does not bring her back.
+        await b.run({ kind: 'socketsLeave', selected: SUBJECT_ROOM_PREFIX + 'alice', room: 'team' });
+        await waitUntil(
+          async () => !(await b.run<string[]>({ kind: 'fetchRoom', room: 'team' })).includes(alice.socket.id ?? ''),
+          'node A to apply the leave',
+        );
+        await authenticateSocket(alice.socket, tokenOf('alice'));
+
+        await b.run({ kind: 'toRoom', room: 'team', event: 'news', payload: 'after the leave' });
+        await waitUntil(() => wendyNews.includes('after the leave'), 'wendy to hear the team after the leave');
+        // Visible again: her subject room reaches her.
+        const back = nextEvent(alice.socket, 'news');
+        await b.run({ kind: 'toSubjectRoom', subject: 'alice', event: 'news', payload: 'welcome back' });
+        expect(await back).toBe('welcome back');
+        await roundTrip(alice.socket);
+        expect(aliceNews).toEqual(['welcome back']);
+      });
     });
   });
 });

@@ -2,16 +2,25 @@
  * Issue #11: connection-state recovery ACROSS nodes on @socket.io/redis-streams-adapter, which
  * keeps recovery sessions in Redis. A client that drops from node A and recovers on node B is
  * re-verified by B: refused when its token has expired, is revoked, or names another subject, and
- * the packets it missed are not handed over unless the check passes.
+ * the packets it missed are not handed over unless the check passes. One whose token expired while
+ * connected (`expiredTokenAction: 'reject-events'`) recovers on B with a valid token into its rooms,
+ * without the packets it had no access to.
  */
 import { createClient } from 'redis';
 import type { Server } from 'socket.io';
 import type { Socket } from 'socket.io-client';
-import { connectOn, type MatrixCluster, type NodeName, type StartedNode } from './fixtures/adapters/matrix';
+import {
+  connectOn,
+  fetchedBy,
+  type MatrixCluster,
+  type MatrixJwtOptions,
+  type NodeName,
+  type StartedNode,
+} from './fixtures/adapters/matrix';
 import { startStreamsPair, uniqueStreamsOptions } from './fixtures/adapters/streams';
 import { collect, dropTransport, expiryOf, waitUntilPast } from './fixtures/lifecycle/clients';
 import { waitUntil } from './fixtures/adapters/matrix';
-import { connectClient, nextEvent, refusal } from './support/client';
+import { connectClient, emitWithAck, nextEvent, refusal, roundTrip } from './support/client';
 import { startRedis, type TestRedis } from './support/redis';
 import { signToken } from './support/tokens';
 
@@ -27,6 +36,11 @@ type Outcome =
   | { verdict: 'refused'; recovered: boolean; code?: string; order: string[]; news: unknown[] };
 
 const MISSED = "to alice's subject room while she was away";
+
+const tokenExpired = {
+  message: expect.any(String),
+  data: { type: 'UnauthorizedError', code: 'token_expired', message: expect.any(String) },
+};
 
 describe('@socket.io/redis-streams-adapter: dropped on node A, recovered on node B', () => {
   let redis: TestRedis;
@@ -44,11 +58,11 @@ describe('@socket.io/redis-streams-adapter: dropped on node A, recovered on node
     await redis.stop();
   });
 
-  beforeEach(async () => {
+  async function startCluster(jwt?: MatrixJwtOptions): Promise<void> {
     const options = uniqueStreamsOptions();
     sessionKeyPrefix = options.sessionKeyPrefix;
-    cluster = await startStreamsPair(true, redis.url, options);
-  });
+    cluster = await startStreamsPair(true, redis.url, options, jwt);
+  }
   afterEach(() => cluster.close());
 
   /** Drops the client's transport and waits until node A has seen it go and kept its session in Redis. */
@@ -77,12 +91,17 @@ describe('@socket.io/redis-streams-adapter: dropped on node A, recovered on node
   }
 
   /** A client of node B presenting `from`'s session id and offset (as its reconnection would) with `token`. */
-  function recoverOnB(from: Socket, token: string): Promise<Outcome> {
+  async function recoverOnB(from: Socket, token: string): Promise<Outcome> {
+    return (await claimSessionOnB(from, token)).outcome;
+  }
+
+  /** The same, with the client of node B, for what it hears next. */
+  async function claimSessionOnB(from: Socket, token: string): Promise<{ socket: Socket; outcome: Outcome }> {
     const { _pid, _lastOffset } = from as unknown as RecoverableClientState;
     const socket = connectClient(cluster.b.url, { autoConnect: false, auth: { token } });
     Object.assign(socket, { _pid, _lastOffset });
     const news = collect(socket, 'news');
-    return new Promise((resolve) => {
+    const outcome = await new Promise<Outcome>((resolve) => {
       socket.once('connect_error', () => resolve({ verdict: 'refused', recovered: false, order: [], news }));
       // Registered at `connect`: `unauthorized` and the disconnect may arrive in the same batch.
       socket.once('connect', () => {
@@ -99,6 +118,7 @@ describe('@socket.io/redis-streams-adapter: dropped on node A, recovered on node
       });
       socket.connect();
     });
+    return { socket, outcome };
   }
 
   const refusedAfterRecovery = (code: string) => ({
@@ -109,34 +129,71 @@ describe('@socket.io/redis-streams-adapter: dropped on node A, recovered on node
     news: [],
   });
 
-  it('recovers with her own token: the session and the packets she missed, from the stream', async () => {
-    const token = signToken({ sub: 'alice' }, { jwtid: 'alice-1' });
-    const alice = await aliceAwayFromA(token);
+  describe("expiredTokenAction: 'disconnect' (the default)", () => {
+    beforeEach(() => startCluster());
 
-    expect(await recoverOnB(alice, token)).toEqual({ verdict: 'welcomed', recovered: true, news: [MISSED] });
+    it('recovers with her own token: the session and the packets she missed, from the stream', async () => {
+      const token = signToken({ sub: 'alice' }, { jwtid: 'alice-1' });
+      const alice = await aliceAwayFromA(token);
+
+      expect(await recoverOnB(alice, token)).toEqual({ verdict: 'welcomed', recovered: true, news: [MISSED] });
+    });
+
+    it('refuses a token that expired while she was away: token_expired, no missed packet', async () => {
+      const token = signToken({ sub: 'alice' }, { jwtid: 'alice-1', expiresIn: 2 });
+      const alice = await aliceAwayFromA(token);
+      await waitUntilPast(expiryOf(token));
+
+      expect(await recoverOnB(alice, token)).toEqual(refusedAfterRecovery('token_expired'));
+    });
+
+    it("refuses a token node B's RevocationCheck denies: token_revoked, no missed packet", async () => {
+      const token = signToken({ sub: 'alice' }, { jwtid: 'alice-1' });
+      const alice = await aliceAwayFromA(token);
+      await cluster.b.run({ kind: 'denyTokenId', tokenId: 'alice-1' });
+
+      expect(await recoverOnB(alice, token)).toEqual(refusedAfterRecovery('token_revoked'));
+    });
+
+    it("refuses her session claimed with another subject's token: subject_mismatch, no missed packet", async () => {
+      const alice = await aliceAwayFromA(signToken({ sub: 'alice' }, { jwtid: 'alice-1' }));
+
+      expect(await recoverOnB(alice, signToken({ sub: 'bob' }, { jwtid: 'bob-1' }))).toEqual(
+        refusedAfterRecovery('subject_mismatch'),
+      );
+    });
   });
 
-  it('refuses a token that expired while she was away: token_expired, no missed packet', async () => {
-    const token = signToken({ sub: 'alice' }, { jwtid: 'alice-1', expiresIn: 2 });
-    const alice = await aliceAwayFromA(token);
-    await waitUntilPast(expiryOf(token));
+  describe("expiredTokenAction: 'reject-events'", () => {
+    beforeEach(() => startCluster({ expiredTokenAction: 'reject-events' }));
 
-    expect(await recoverOnB(alice, token)).toEqual(refusedAfterRecovery('token_expired'));
-  });
+    it('recovers on node B with a valid token after expiring on node A: back in her room, no missed packet', async () => {
+      // Bob, on node B in the same room, hears what alice would: the broadcasts are in the stream.
+      const bob = await connectOn(cluster.b, signToken({ sub: 'bob' }));
+      expect(await emitWithAck(bob, 'join', 'team')).toBe('joined');
+      const expiring = signToken({ sub: 'alice' }, { jwtid: 'alice-1', expiresIn: 2 });
+      const alice = await connectOn(cluster.a, expiring);
+      expect(await emitWithAck(alice, 'join', 'team')).toBe('joined');
+      await fetchedBy(cluster.a, bob);
+      const bobNews = collect(bob, 'news');
 
-  it("refuses a token node B's RevocationCheck denies: token_revoked, no missed packet", async () => {
-    const token = signToken({ sub: 'alice' }, { jwtid: 'alice-1' });
-    const alice = await aliceAwayFromA(token);
-    await cluster.b.run({ kind: 'denyTokenId', tokenId: 'alice-1' });
+      await waitUntilPast(expiryOf(expiring));
+      expect(await emitWithAck(alice, 'join', 'elsewhere')).toEqual({ status: 'error', ...tokenExpired });
+      await cluster.a.run({ kind: 'emitToAll', event: 'news', payload: 'while expired, to everyone' });
+      await cluster.a.run({ kind: 'toRoom', room: 'team', event: 'news', payload: 'while expired, to the team' });
+      await waitUntil(() => bobNews.length === 2, 'bob to hear the broadcasts while alice is expired');
+      await dropFromA(alice);
+      await cluster.a.run({ kind: 'emitToAll', event: 'news', payload: 'while away, to everyone' });
+      await cluster.a.run({ kind: 'toRoom', room: 'team', event: 'news', payload: 'while away, to the team' });
+      await waitUntil(() => bobNews.length === 4, 'bob to hear the broadcasts while alice is away');
 
-    expect(await recoverOnB(alice, token)).toEqual(refusedAfterRecovery('token_revoked'));
-  });
+      const { socket, outcome } = await claimSessionOnB(alice, signToken({ sub: 'alice' }, { jwtid: 'alice-2' }));
+      expect(outcome).toEqual({ verdict: 'welcomed', recovered: true, news: [] });
 
-  it("refuses her session claimed with another subject's token: subject_mismatch, no missed packet", async () => {
-    const alice = await aliceAwayFromA(signToken({ sub: 'alice' }, { jwtid: 'alice-1' }));
-
-    expect(await recoverOnB(alice, signToken({ sub: 'bob' }, { jwtid: 'bob-1' }))).toEqual(
-      refusedAfterRecovery('subject_mismatch'),
-    );
+      await cluster.a.run({ kind: 'toRoom', room: 'team', event: 'news', payload: 'back in the team' });
+      await waitUntil(() => bobNews.includes('back in the team'), 'bob to hear the team');
+      await roundTrip(socket);
+      expect(outcome.news).toEqual(['back in the team']);
+    });
   });
 });

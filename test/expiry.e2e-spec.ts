@@ -1,4 +1,5 @@
 import type { Server, Socket as ServerSocket } from 'socket.io';
+import type { Socket as ClientSocket } from 'socket.io-client';
 import { authenticateSocket, JwtSocketModule, type JwtSocketModuleOptions } from '../lib';
 import { JwtSocketSessions } from '../lib/socket/session-lifecycle';
 import { sessionOf } from '../lib/socket/session-state';
@@ -26,6 +27,10 @@ describe('expiry of open sockets', () => {
       jwtModule: JwtSocketModule.forRoot({ secret: SECRET, ...options }),
       gateways: [Gateway],
     });
+  }
+
+  function ioServer(): Server {
+    return server.app.get(Gateway).server as Server;
   }
 
   function serverSocketOf(id: string | undefined): ServerSocket {
@@ -141,7 +146,7 @@ describe('expiry of open sockets', () => {
       expect(server.log.count('ping')).toBe(1);
     });
 
-    it('takes the expired socket out of every broadcast and fetchSockets() until a refresh brings it back, rooms included', async () => {
+    it('takes the expired socket out of every broadcast until a refresh brings it back, rooms included', async () => {
       const token = shortLived();
       const alice = await connectWith(token);
       expect(await emitWithAck(alice, 'room', 'team')).toBe('joined');
@@ -155,14 +160,90 @@ describe('expiry of open sockets', () => {
       // Each handler also emits `marker` to every socket directly: once both arrived, so would the news.
       await until(() => markers.length === 2, 'both markers');
       expect(news).toEqual([]);
-      const listed = await (server.app.get(Gateway).server as Server).fetchSockets();
-      expect(listed.map((each) => each.id)).toEqual([bob.id]);
+      // Nor a broadcast that waits for acks: it counts bob only, and does not wait for alice.
+      const polled = collect(alice, 'poll');
+      bob.on('poll', (answer: (who: string) => void) => answer('bob'));
+      expect(await ioServer().timeout(5000).emitWithAck('poll')).toEqual(['bob']);
+      await roundTrip(alice);
+      expect(polled).toEqual([]);
 
       await authenticateSocket(alice, signToken({ sub: 'alice' }));
       const back = nextEvent(alice, 'news');
       expect(await emitWithAck(bob, 'toRoom', { room: 'team', text: 'back in the team' })).toBe('sent');
       expect(await back).toBe('back in the team');
       expect(await emitWithAck(alice, 'ping')).toBe('pong');
+    });
+
+    describe('room operations still reach the expired socket by the rooms it will be back in', () => {
+      async function expiredInTeam() {
+        const token = shortLived();
+        const alice = await connectWith(token);
+        expect(await emitWithAck(alice, 'room', 'team')).toBe('joined');
+        const bob = await connectWith(signToken({ sub: 'bob' }));
+        await waitUntilPast(expiryOf(token));
+        // The guard's refusal: alice's expiry has been applied.
+        expect(await emitWithAck(alice, 'ping')).toEqual({ status: 'error', ...tokenExpired });
+        return { alice, bob };
+      }
+
+      async function teamHears(bob: ClientSocket, text: string, alice: ClientSocket): Promise<string[]> {
+        const news = collect<string>(alice, 'news');
+        expect(await emitWithAck(bob, 'toRoom', { room: 'team', text })).toBe('sent');
+        await roundTrip(alice);
+        return news;
+      }
+
+      it('socketsLeave() takes it out for good: a refresh does not bring it back into the room', async () => {
+        const { alice, bob } = await expiredInTeam();
+        ioServer().in('team').socketsLeave('team');
+
+        await authenticateSocket(alice, signToken({ sub: 'alice' }));
+        expect(await teamHears(bob, 'after the leave', alice)).toEqual([]);
+        expect(await emitWithAck(alice, 'ping')).toBe('pong');
+      });
+
+      it('disconnectSockets() on its room, its own id or its subject room disconnects it', async () => {
+        for (const room of ['team', undefined, 'nestjs-socketio-jwt:sub:alice']) {
+          const { alice, bob } = await expiredInTeam();
+          const disconnected = nextEvent<string>(alice, 'disconnect');
+          ioServer()
+            .in(room ?? serverSocketOf(alice.id).id)
+            .disconnectSockets();
+          expect(await disconnected).toBe('io server disconnect');
+          expect(bob.connected).toBe(true);
+          bob.disconnect();
+        }
+      });
+
+      it('still reach it after a broadcast the app could not send (a packet that does not encode)', async () => {
+        const { alice } = await expiredInTeam();
+        expect(() => ioServer().emit('news', 1n)).toThrow();
+        const disconnected = nextEvent<string>(alice, 'disconnect');
+        ioServer().in('team').disconnectSockets();
+        expect(await disconnected).toBe('io server disconnect');
+      });
+
+      it('disconnectSockets(true) closes its connection, and no one else', async () => {
+        const { alice, bob } = await expiredInTeam();
+        const disconnected = nextEvent<string>(alice, 'disconnect');
+        ioServer().in('team').disconnectSockets(true);
+        expect(await disconnected).toBe('io server disconnect');
+        expect(await emitWithAck(bob, 'ping')).toBe('pong');
+      });
+
+      it('socketsJoin() is remembered for the refresh, and fetchSockets() lists it in its rooms', async () => {
+        const { alice, bob } = await expiredInTeam();
+        ioServer().in('team').socketsJoin('project');
+        const listed = await ioServer().in('team').fetchSockets();
+        expect(listed.map((each) => each.id)).toEqual([serverSocketOf(alice.id).id]);
+        const excepted = await ioServer().except('team').fetchSockets();
+        expect(excepted.map((each) => each.id)).toEqual([serverSocketOf(bob.id).id]);
+
+        await authenticateSocket(alice, signToken({ sub: 'alice' }));
+        const back = nextEvent(alice, 'news');
+        expect(await emitWithAck(bob, 'toRoom', { room: 'project', text: 'to the project' })).toBe('sent');
+        expect(await back).toBe('to the project');
+      });
     });
   });
 

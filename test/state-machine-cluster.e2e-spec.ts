@@ -35,6 +35,7 @@ import { ModelDenylist } from './fixtures/model/denylist';
 import { ModelLog, modelGateway, type WhoAmI } from './fixtures/model/gateways';
 import { TokenIssuer, type ModelToken } from './fixtures/model/tokens';
 import { adapterRooms, authenticatedIds, serverSocketsOf } from './fixtures/model/world';
+import { checkedAfter, fail, failOnProcessErrors, pick } from './fixtures/model/model-run';
 import { connectRedisPair, LifecycleRedisIoAdapter, type RedisPair } from './fixtures/lifecycle/redis-adapter';
 import { watchProcessErrors, type ProcessErrorWatch } from './fixtures/secrets/process-errors';
 import { startApp, type TestApp } from './support/app';
@@ -134,10 +135,6 @@ interface Real {
   issuer: TokenIssuer;
 }
 
-function fail(message: string): never {
-  throw new Error(message);
-}
-
 const other = (node: NodeName): NodeName => (node === 'A' ? 'B' : 'A');
 /** Subjects are per run, so a run never sees what an earlier one left on the shared cluster. */
 const subjectOf = (m: Model, sub: Sub) => `${sub}-${m.run}`;
@@ -149,11 +146,6 @@ function issue(m: Model, r: Real, sub: Sub): ModelToken {
   const token = r.issuer.issue(subjectOf(m, sub), 'long');
   m.tokens.push(token);
   return token;
-}
-
-function pick(m: Model, index: number): ClientModel | undefined {
-  const open = m.clients.filter(isOpen);
-  return open.length === 0 ? undefined : open[index % open.length];
 }
 
 /** A new client on `node`: with its token in the handshake, or (event mode) unauthenticated. */
@@ -261,7 +253,7 @@ async function checkInvariants(m: Model, r: Real): Promise<void> {
   const expected = [...expectedAccess.A, ...expectedAccess.B].sort();
   if (JSON.stringify(listed) !== JSON.stringify(expected))
     fail(`fetchSockets() on A listed ${listed}, expected ${expected}`);
-  if (processErrors.errors.length > 0) fail(`process errors: ${processErrors.errors.map((e) => String(e.error))}`);
+  failOnProcessErrors(processErrors);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -310,7 +302,7 @@ class AuthenticateCommand implements Command {
     return m.clients.some(isOpen);
   }
   async run(m: Model, r: Real) {
-    const c = pick(m, this.client);
+    const c = pick(m, this.client, isOpen);
     if (!c) return;
     const rc = r.clients[c.index];
     const token = issue(m, r, this.sub);
@@ -331,7 +323,7 @@ class DisconnectCommand implements Command {
     return m.clients.some(isOpen);
   }
   async run(m: Model, r: Real) {
-    const c = pick(m, this.client);
+    const c = pick(m, this.client, isOpen);
     if (!c) return;
     const rc = r.clients[c.index];
     const id = rc.currentId;
@@ -495,14 +487,7 @@ describe.each([
       fc.asyncProperty(openingArb, commandsArb, async (opening, commands) => {
         const model: Model = { handshake, run: ++run, clients: [], tokens: [] };
         const real: Real = { cluster, clients: [], issuer: new TokenIssuer(`r${run}-`) };
-        const checked = [...opening, ...commands].map((command): Command => ({
-          check: (m) => command.check(m),
-          run: async (m, r) => {
-            await command.run(m, r);
-            await checkInvariants(m, r);
-          },
-          toString: () => command.toString(),
-        }));
+        const checked = [...opening, ...commands].map((command) => checkedAfter(command, checkInvariants));
         try {
           await fc.asyncModelRun(() => ({ model, real }), checked);
         } finally {

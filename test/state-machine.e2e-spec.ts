@@ -70,7 +70,15 @@ import {
   type RunConfig,
   type World,
 } from './fixtures/model/world';
-import { watchProcessErrors, type ProcessErrorWatch } from './fixtures/secrets/process-errors';
+import {
+  fail,
+  failOnProcessErrors,
+  modelTrace,
+  pick,
+  playModelRun,
+  watchProcessErrorsOfFile,
+  type ModelChecks,
+} from './fixtures/model/model-run';
 
 jest.setTimeout(180_000);
 
@@ -82,11 +90,7 @@ const MAX_OPEN_CLIENTS = 4;
 /** Commands first wait out any expiry this close, so what they observe does not straddle it. */
 const EXPIRY_HORIZON_MS = 400;
 
-let processErrors: ProcessErrorWatch;
-beforeAll(() => {
-  processErrors = watchProcessErrors();
-});
-afterAll(() => processErrors.stop());
+const processErrors = watchProcessErrorsOfFile();
 
 // ---------------------------------------------------------------------------------------------
 // The model
@@ -177,14 +181,8 @@ function refusalCodes(m: Model, token: ModelToken, context: { refreshFrom?: stri
   return codes;
 }
 
-function fail(message: string): never {
-  throw new Error(message);
-}
-
 /** `STATE_MACHINE_TRACE=1` prints every run and command as it is played. */
-function trace(line: string): void {
-  if (process.env.STATE_MACHINE_TRACE) process.stdout.write(`${line}\n`);
-}
+const trace = modelTrace('STATE_MACHINE_TRACE');
 
 function expectRefusal(answer: unknown, codes: Iterable<string>, what: string): string {
   const allowed = [...codes];
@@ -258,11 +256,6 @@ async function becameAuthenticated(m: Model, w: World, c: ClientModel, token: Mo
   await until(() => rc.welcomes >= c.welcomes, `${what}: welcome on ${describeClient(m, c)}`);
   c.status = 'authenticated';
   c.token = token;
-}
-
-function pick(m: Model, index: number, eligible: (c: ClientModel) => boolean): ClientModel | undefined {
-  const candidates = m.clients.filter(eligible);
-  return candidates.length === 0 ? undefined : candidates[index % candidates.length];
 }
 
 /** A closing client whose server gave up waiting is gone; anything else disconnected is a failure. */
@@ -346,7 +339,7 @@ async function checkInvariants(m: Model, w: World): Promise<void> {
     }
   }
   checkCallsBeforeExpiry(w.log, m.config.maxAge);
-  if (processErrors.errors.length > 0) fail(`process errors: ${processErrors.errors.map((e) => String(e.error))}`);
+  failOnProcessErrors(processErrors);
 }
 
 /** No guarded handler and no gateway connection callback ran with claims past their expiry. */
@@ -1069,31 +1062,13 @@ function configArb(handshake: boolean, recovery: boolean): fc.Arbitrary<RunConfi
   });
 }
 
+const CHECKS: ModelChecks<Model, World> = { checkInvariants, checkNothingLeft, trace };
+
 /** One model run: a fresh app, the commands (invariants after each), then nothing left. */
 async function runModel(config: RunConfig, opening: Command[], commands: Iterable<Command>): Promise<void> {
-  const world = await startWorld(config);
-  try {
-    const model: Model = { config, clients: [], denied: new Set(), tokens: [], expireUsed: false };
-    const checked = [...opening, ...commands].map((command) => checkedAfter(command));
-    trace(`--- run ${JSON.stringify(config)}`);
-    await fc.asyncModelRun(() => ({ model, real: world }), checked);
-    await checkNothingLeft(world);
-  } finally {
-    await world.server.close();
-  }
-}
-
-/** The command, then the invariants. */
-function checkedAfter(command: Command): Command {
-  return {
-    check: (m) => command.check(m),
-    run: async (m, w) => {
-      trace(String(command));
-      await command.run(m, w);
-      await checkInvariants(m, w);
-    },
-    toString: () => command.toString(),
-  };
+  const model: Model = { config, clients: [], denied: new Set(), tokens: [], expireUsed: false };
+  const label = JSON.stringify(config);
+  await playModelRun({ start: () => startWorld(config), model, opening, commands, label }, CHECKS);
 }
 
 const MODES = [

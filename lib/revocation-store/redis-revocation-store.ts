@@ -2,7 +2,7 @@ import { Inject, Logger, Optional, type OnModuleDestroy } from '@nestjs/common';
 import type { JwtPayload } from 'jsonwebtoken';
 import { JWT_SOCKET_RESOLVED_OPTIONS } from '../options/resolved-options-token';
 import type { ResolvedJwtSocketOptions } from '../options/module-options';
-import { identityClaim } from '../socket/identity-rooms';
+import { identityClaim } from '../verification/token-identity';
 import { withTimeout } from '../verification/bounded-call';
 import { describeError } from '../verification/log-safe';
 import { RevocationCheck } from '../verification/revocation-check';

@@ -1,5 +1,5 @@
 import type { JwtPayload } from 'jsonwebtoken';
-import { identityClaim } from '../socket/identity-rooms';
+import { identityClaim } from '../verification/token-identity';
 
 /**
  * Where a revocation lives in Redis: one key per subject, valued with the revocation instant (epoch

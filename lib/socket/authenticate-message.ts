@@ -3,10 +3,11 @@ import type { ResolvedJwtSocketOptions } from '../options/module-options';
 import { JwtSocketErrorCode } from '../protocol/error-codes';
 import { JwtSocketEvent } from '../protocol/events';
 import { UnauthorizedError } from '../protocol/unauthorized-error';
+import type { AuthenticationAttempt } from './authentications-in-flight';
 import { tokenOfAuthenticatePayload } from './handshake-token';
 import { moveIdentityRooms } from './identity-rooms';
 import { logRefusal } from './refusal-log';
-import { answerAck, takePendingAck, type AuthenticateAck } from './refusal';
+import { answerAck, answeringOnce, type AuthenticateAck } from './refusal';
 import { sessionOf, type JwtSocketSession } from './session-state';
 import { emitDirectly } from './socket-internals';
 import type { SocketAuthenticator } from './socket-authenticator';
@@ -21,7 +22,8 @@ export interface SessionTransitions {
   close(socket: Socket, session: JwtSocketSession, error: UnauthorizedError): void;
   /** After a refresh: the new token's deadline. */
   rearmExpiry(socket: Socket, session: JwtSocketSession): void;
-  endAttempt(session: JwtSocketSession): void;
+  /** Ends `attempt` (the session's running one by default). */
+  endAttempt(session: JwtSocketSession, attempt?: AuthenticationAttempt): void;
 }
 
 /**
@@ -36,23 +38,34 @@ export class AuthenticateMessages {
     private readonly transitions: SessionTransitions,
   ) {}
 
-  async handle(socket: Socket, payload: unknown, ack: AuthenticateAck | undefined): Promise<void> {
+  async handle(socket: Socket, payload: unknown, clientAck: AuthenticateAck | undefined): Promise<void> {
     const session = sessionOf(socket);
     if (!session || socket.disconnected) return;
-    if (session.closing) return answerAck(ack, session.closing);
-    if (session.verifying) return refuseOverlapping(socket, ack);
+    if (session.closing) return answerAck(clientAck, session.closing);
+    if (session.verifying) return refuseOverlapping(socket, clientAck);
     const isRefresh = session.authenticated;
     // A valid-looking `authenticate` arrived in time: its verification decides, not the timeout.
     if (!isRefresh) clearTimeout(session.authenticationTimer);
     // Kept on the session: a `close` meanwhile (revocation, expiry) answers it before the disconnect.
+    const ack = answeringOnce(clientAck);
     session.pendingAck = ack;
+    const authentication = this.authenticator.authenticate(
+      socket,
+      session,
+      () => tokenOfAuthenticatePayload(payload),
+      isRefresh,
+    );
+    // Begun synchronously. A payload refused before any await frees the socket for the next message
+    // before this one resumes: this message ends its own attempt and answers its own ack, not the next one's.
+    const attempt = session.attempt;
     try {
-      await this.authenticator.authenticate(socket, session, () => tokenOfAuthenticatePayload(payload), isRefresh);
+      await authentication;
     } catch (error) {
-      this.refuse(socket, session, toUnauthorizedError(error), isRefresh);
+      this.refuse(socket, session, toUnauthorizedError(error), isRefresh, ack);
       return;
     } finally {
-      this.transitions.endAttempt(session);
+      if (session.pendingAck === ack) session.pendingAck = undefined;
+      this.transitions.endAttempt(session, attempt);
     }
     if (socket.disconnected) return;
     if (isRefresh) {
@@ -63,16 +76,23 @@ export class AuthenticateMessages {
     } else if (!this.transitions.activateSafely(socket, session)) {
       return;
     }
-    answerAck(takePendingAck(session), undefined);
+    answerAck(ack, undefined);
     socket.emit(JwtSocketEvent.AUTHENTICATED);
   }
 
-  private refuse(socket: Socket, session: JwtSocketSession, error: UnauthorizedError, isRefresh: boolean): void {
+  private refuse(
+    socket: Socket,
+    session: JwtSocketSession,
+    error: UnauthorizedError,
+    isRefresh: boolean,
+    ack: AuthenticateAck | undefined,
+  ): void {
     if (socket.disconnected || session.closing) return;
     // The answer first: it must reach the client before the disconnect that may follow.
-    answerAck(takePendingAck(session), error);
+    answerAck(ack, error);
     if (!isRefresh || this.options.disconnectOnRefreshFailure) this.transitions.close(socket, session, error);
-    else socket.emit(JwtSocketEvent.UNAUTHORIZED, error.toJSON());
+    // Straight to the client: an expired socket that failed to refresh is still hidden.
+    else emitDirectly(socket, JwtSocketEvent.UNAUTHORIZED, [error.toJSON()]);
   }
 }
 

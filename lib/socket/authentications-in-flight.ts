@@ -1,14 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import type { JwtPayload } from 'jsonwebtoken';
 import type { Socket } from 'socket.io';
-import { identityClaim } from './identity-rooms';
+import type { TokenIdentity } from '../verification/token-identity';
 
-/** One running authentication: handshake, event-mode `authenticate`, in-band refresh or recovery re-check. */
-export interface AuthenticationAttempt {
+/**
+ * One running authentication: handshake, event-mode `authenticate`, in-band refresh or recovery
+ * re-check. The verifier fills in its `subject` and `tokenId` as soon as the token is decoded.
+ */
+export interface AuthenticationAttempt extends TokenIdentity {
   readonly socket: Socket;
-  /** `sub` and `jti` of the token, known as soon as it is decoded (before any await). */
-  subject?: string;
-  tokenId?: string;
   /** A revocation of this subject or token id arrived while the attempt ran: it must end refused. */
   revoked: boolean;
   /** The registry it runs in, so whoever sees the socket go can end it. */
@@ -38,12 +37,6 @@ export class AuthenticationsInFlight {
     const attempt: AuthenticationAttempt = { socket, revoked: false, runningIn: this.attempts };
     this.attempts.add(attempt);
     return attempt;
-  }
-
-  /** Called synchronously once the token's payload is decoded, so no revocation can slip in before. */
-  identify(attempt: AuthenticationAttempt, claims: JwtPayload): void {
-    attempt.subject = identityClaim(claims.sub);
-    attempt.tokenId = identityClaim(claims.jti);
   }
 
   /** Marks the attempts of `subject` / `tokenId` revoked and returns their sockets. */

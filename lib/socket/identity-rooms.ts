@@ -1,6 +1,7 @@
 import type { JwtPayload } from 'jsonwebtoken';
 import type { IdentityRoomClaim } from '../options/module-options';
 import type { Socket } from 'socket.io';
+import { identityClaim } from '../verification/token-identity';
 
 /** Rooms every authenticated socket joins (as `identityRooms` chooses), for the app to reach a user on every node. */
 export const SUBJECT_ROOM_PREFIX = 'nestjs-socketio-jwt:sub:';
@@ -21,23 +22,23 @@ export function identityRooms(claims: JwtPayload | undefined, joined: readonly I
   return rooms;
 }
 
+/**
+ * Marks a recovery session whose token expired at some point ('reject-events'): recovered with a
+ * valid token, it gets its rooms back but not the packets it missed (it had no access for a while).
+ */
+export const EXPIRED_SESSION_ROOM = 'nestjs-socketio-jwt:expired';
+
+/** The library's rooms: the identity rooms and the expired-session mark. App code cannot join or leave them. */
+export function isLibraryRoom(room: unknown): boolean {
+  return isIdentityRoom(room) || room === EXPIRED_SESSION_ROOM;
+}
+
 export function isIdentityRoom(room: unknown): boolean {
   return typeof room === 'string' && (room.startsWith(SUBJECT_ROOM_PREFIX) || room.startsWith(TOKEN_ID_ROOM_PREFIX));
 }
 
-/**
- * `sub` or `jti` as the string that names it in rooms and revocations: a non-empty string, or a
- * safe integer stringified (a larger number would name someone else after rounding). Anything
- * else (the verifier refuses it) is undefined.
- */
-export function identityClaim(value: unknown): string | undefined {
-  if (typeof value === 'string') return value.length > 0 ? value : undefined;
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
-  return undefined;
-}
-
 /** True while the library itself joins or leaves identity rooms. */
-let libraryMovesIdentityRooms = false;
+let libraryMovesItsRooms = false;
 
 export function joinIdentityRooms(
   socket: Socket,
@@ -67,26 +68,27 @@ interface RoomAdapter {
   del(id: string, room: string): unknown;
 }
 
-/** Once per adapter instance: identity rooms are the library's to join and leave. */
-export function reserveIdentityRooms(adapter: RoomAdapter): void {
+/** Once per adapter instance: the library's rooms are the library's to join and leave. */
+export function reserveLibraryRooms(adapter: RoomAdapter): void {
   const addAll = adapter.addAll.bind(adapter);
   const del = adapter.del.bind(adapter);
-  adapter.addAll = (id, rooms) => addAll(id, libraryMovesIdentityRooms ? rooms : withoutIdentityRooms(rooms));
-  adapter.del = (id, room) => (libraryMovesIdentityRooms || !isIdentityRoom(room) ? del(id, room) : undefined);
+  adapter.addAll = (id, rooms) => addAll(id, libraryMovesItsRooms ? rooms : withoutLibraryRooms(rooms));
+  adapter.del = (id, room) => (libraryMovesItsRooms || !isLibraryRoom(room) ? del(id, room) : undefined);
 }
 
-function withoutIdentityRooms(rooms: Set<string>): Set<string> {
+function withoutLibraryRooms(rooms: Set<string>): Set<string> {
   for (const room of rooms) {
-    if (isIdentityRoom(room)) return new Set([...rooms].filter((each) => !isIdentityRoom(each)));
+    if (isLibraryRoom(room)) return new Set([...rooms].filter((each) => !isLibraryRoom(each)));
   }
   return rooms;
 }
 
-function asLibrary(move: () => void): void {
-  libraryMovesIdentityRooms = true;
+/** Runs `move` as the library: it may join and leave the library's rooms. */
+export function asLibrary(move: () => void): void {
+  libraryMovesItsRooms = true;
   try {
     move();
   } finally {
-    libraryMovesIdentityRooms = false;
+    libraryMovesItsRooms = false;
   }
 }

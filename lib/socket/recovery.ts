@@ -1,15 +1,19 @@
 import type { JwtPayload } from 'jsonwebtoken';
 import type { Socket } from 'socket.io';
-import { identityClaim } from './identity-rooms';
+import { EXPIRED_SESSION_ROOM } from './identity-rooms';
+import { identityClaim } from '../verification/token-identity';
 import type { JwtSocketSession, RestoredIdentity } from './session-state';
-import { forgetRecoverySession } from './socket-internals';
-import { forgetPendingRooms, keepPendingRoomsForRecovery } from './visibility';
+import { forgetRecoverySession, forgetStoredSession, isConnectedOn } from './socket-internals';
+import { forgetPendingRooms, keepPendingRoomsOnDrop } from './visibility';
 
 const WITHHELD_PACKETS = Symbol('nestjs-socketio-jwt:withheld-packets');
+const EXPIRED_ONCE = Symbol('nestjs-socketio-jwt:expired-once');
 
 /** The part of a socket.io adapter's `restoreSession` answer read here. */
 interface RestoredSession {
+  sid?: unknown;
   data?: unknown;
+  rooms?: unknown;
   missedPackets: unknown[][];
 }
 
@@ -17,23 +21,38 @@ export interface RestoringAdapter {
   restoreSession(pid: string, offset: string): Promise<RestoredSession | null> | RestoredSession | null;
 }
 
-type DataWithWithheldPackets = { [WITHHELD_PACKETS]?: unknown[][] };
+type DataWithWithheldPackets = { [WITHHELD_PACKETS]?: unknown[][]; [EXPIRED_ONCE]?: true };
 
 /**
  * socket.io writes the packets a recovered socket missed from its constructor, before middleware
  * and `connection` listeners run: a revoked or expired token would receive them. They wait in
- * `socket.data` under a symbol (never serialized) until the socket passes its re-check.
+ * `socket.data` under a symbol (never serialized) until the socket passes its re-check. A session
+ * whose token ever expired ('reject-events') loses them: it had no access when some of them were
+ * sent. Its mark (a room app code cannot join) is read here, before socket.io rejoins the rooms.
  */
 export function withholdMissedPackets(adapter: RestoringAdapter): void {
   const restore = adapter.restoreSession.bind(adapter);
   adapter.restoreSession = async (pid, offset) => {
     const session = await restore(pid, offset);
-    if (!session || session.missedPackets.length === 0) return session;
+    if (!session) return session;
+    // Handed back once: socket.io's in-memory adapter keeps it until it expires, for anyone who
+    // presents its id (a stale copy would also miss the expiry mark of a later drop).
+    forgetStoredSession(adapter, pid);
+    // Its socket is still connected: a second connection must not take its id, and with it the
+    // socket's place in the namespace (where revocation and room operations find it).
+    if (isConnectedOn(adapter, session.sid)) return null;
+    const data =
+      typeof session.data === 'object' && session.data !== null ? (session.data as DataWithWithheldPackets) : undefined;
+    if (Array.isArray(session.rooms) && session.rooms.includes(EXPIRED_SESSION_ROOM)) {
+      if (data) data[EXPIRED_ONCE] = true;
+      session.missedPackets = [];
+    }
+    if (session.missedPackets.length === 0) return session;
     // Without a data object there is nowhere to keep them: dropped rather than leaked.
-    if (typeof session.data === 'object' && session.data !== null) {
+    if (data) {
       // Replaced, not appended: the client's offset did not move while they were held, so this
       // answer holds every packet since then, including those a previous recovery withheld.
-      (session.data as DataWithWithheldPackets)[WITHHELD_PACKETS] = session.missedPackets;
+      data[WITHHELD_PACKETS] = session.missedPackets;
     }
     session.missedPackets = [];
     return session;
@@ -64,18 +83,19 @@ export function restoredIdentityOf(data: unknown, decodedPropertyName: string): 
   return { subject, issuer: typeof iss === 'string' ? iss : undefined };
 }
 
-/** The same subject and the same issuer (both absent counts as the same). */
-export function isSameIdentity(restored: RestoredIdentity, claims: JwtPayload): boolean {
-  const issuer = typeof claims.iss === 'string' ? claims.iss : undefined;
-  return identityClaim(claims.sub) === restored.subject && issuer === restored.issuer;
-}
-
 /**
  * A recovered socket's `socket.data` is kept off the socket until the re-check passes, so no app
  * code (a connection listener, a middleware) sees it before. A restored session of no known
- * identity is handed to no one: the socket starts afresh.
+ * identity is handed to no one: the socket starts afresh. One whose token ever expired (while
+ * connected, or by now) keeps its rooms but not its missed packets, at this recovery and every later
+ * one; unless `expiredTokenAction` is 'ignore'.
  */
-export function holdRestoredSession(socket: Socket, session: JwtSocketSession, decodedPropertyName: string): void {
+export function holdRestoredSession(
+  socket: Socket,
+  session: JwtSocketSession,
+  decodedPropertyName: string,
+  enforcesExpiry: boolean,
+): void {
   const data = socket.data as Record<string, unknown>;
   const identity = restoredIdentityOf(data, decodedPropertyName);
   socket.data = {};
@@ -83,8 +103,15 @@ export function holdRestoredSession(socket: Socket, session: JwtSocketSession, d
     forgetRecoverySession(socket);
     return;
   }
+  const marks = data as DataWithWithheldPackets;
+  // Expired while connected (the mark), or while away: it had no access when some were sent.
+  if (marks[EXPIRED_ONCE] === true || (enforcesExpiry && hasExpired(data[decodedPropertyName]))) {
+    session.expiredOnce = true;
+    delete marks[WITHHELD_PACKETS];
+  }
+  delete marks[EXPIRED_ONCE];
   session.restored = { ...identity, data };
-  socket.once('disconnecting', keepPendingRoomsForRecovery);
+  keepPendingRoomsOnDrop(socket);
 }
 
 /** A recovered session that was not handed back: its data, rooms and missed packets go. */
@@ -95,4 +122,10 @@ export function discardRestoredSession(socket: Socket, session: JwtSocketSession
   forgetRecoverySession(socket);
   forgetPendingRooms(session);
   socket.data = {};
+}
+
+/** The restored claims' `exp` has passed. */
+function hasExpired(claims: unknown): boolean {
+  const exp = (claims as JwtPayload | undefined)?.exp;
+  return typeof exp === 'number' && exp * 1000 <= Date.now();
 }

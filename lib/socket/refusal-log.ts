@@ -4,7 +4,7 @@ import type { JwtPayload } from 'jsonwebtoken';
 import type { Socket } from 'socket.io';
 import type { UnauthorizedError } from '../protocol/unauthorized-error';
 import { quote } from '../verification/log-safe';
-import { identityClaim } from './identity-rooms';
+import { identityClaim } from '../verification/token-identity';
 
 const logger = new Logger('JwtSocket');
 

@@ -15,11 +15,25 @@ export function answerAck(ack: AuthenticateAck | undefined, error: UnauthorizedE
   ack(error ? { status: 'error', ...error.toJSON() } : AUTHENTICATED_ANSWER);
 }
 
-/** The ack of the `authenticate` being verified, answered once. */
+/** The ack of the `authenticate` being verified, for a `close` meanwhile to answer. */
 export function takePendingAck(session: JwtSocketSession): AuthenticateAck | undefined {
   const ack = session.pendingAck;
   session.pendingAck = undefined;
   return ack;
+}
+
+/**
+ * An `authenticate` ack that answers once: with its message's outcome, or with a `close` that came
+ * first. Each message answers its own: the next message may already have replaced the session's.
+ */
+export function answeringOnce(ack: AuthenticateAck | undefined): AuthenticateAck | undefined {
+  if (!ack) return undefined;
+  let answered = false;
+  return (answer) => {
+    if (answered) return;
+    answered = true;
+    ack(answer);
+  };
 }
 
 /**

@@ -7,7 +7,7 @@ import { describeError } from '../verification/log-safe';
 import { RevocationCheck } from '../verification/revocation-check';
 import { UnauthorizedError } from '../protocol/unauthorized-error';
 import { JwtSocketErrorCode } from '../protocol/error-codes';
-import { identityClaim } from './identity-rooms';
+import { identityClaim } from '../verification/token-identity';
 import { sessionOf } from './session-state';
 import { AuthenticationsInFlight } from './authentications-in-flight';
 import { JwtSocketServers } from './server-registry';
@@ -204,7 +204,7 @@ function holdsIdentity(socket: Socket, subject: string | undefined, tokenId: str
   const session = sessionOf(socket);
   if (!session?.authenticated) return false;
   return (
-    (subject !== undefined && identityClaim(session.claims?.sub) === subject) ||
+    (subject !== undefined && session.subject === subject) ||
     (tokenId !== undefined && identityClaim(session.claims?.jti) === tokenId)
   );
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Namespace, Server } from 'socket.io';
-import { reserveIdentityRooms } from './identity-rooms';
+import { reachExpiredSockets } from './expired-sockets';
+import { reserveLibraryRooms } from './identity-rooms';
 import { withholdMissedPackets, type RestoringAdapter } from './recovery';
 import { JwtSocketSessions } from './session-lifecycle';
 import { namespacesOf, useFirst } from './socket-internals';
@@ -76,7 +77,8 @@ export class JwtSocketServers {
     if (this.guardedAdapters.has(adapter)) return;
     this.guardedAdapters.add(adapter);
     withholdMissedPackets(adapter as unknown as RestoringAdapter);
-    reserveIdentityRooms(adapter);
+    reserveLibraryRooms(adapter);
+    reachExpiredSockets(adapter);
   }
 }
 

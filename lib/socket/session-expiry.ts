@@ -10,8 +10,9 @@ import { hide } from './visibility';
 /**
  * The expiry of open sockets: one shared schedule, at most one entry per socket. When an
  * authenticated socket's deadline passes, `'disconnect'` closes it (through `close`); `'reject-events'`
- * keeps it connected but without access: hidden from every broadcast and `fetchSockets()` (its rooms
- * remembered), its events refused by the guard, until an in-band refresh brings it back.
+ * keeps it connected but without access: hidden from every broadcast (its rooms remembered, and still
+ * reached by room operations, see `expired-sockets.ts`), its events refused by the guard, until an
+ * in-band refresh brings it back.
  */
 export class SessionExpiry {
   private readonly schedule = new ExpirySchedule<Socket>((socket) => this.due(socket));

@@ -101,7 +101,10 @@ export class JwtSocketSessions implements SessionTransitions {
   /** The library's first touch of a socket: a hidden, pending session. */
   private beginSession(socket: Socket): JwtSocketSession {
     const session = createSession(socket);
-    if (socket.recovered) holdRestoredSession(socket, session, this.options.decodedPropertyName);
+    if (socket.recovered) {
+      const { decodedPropertyName, expiredTokenAction } = this.options;
+      holdRestoredSession(socket, session, decodedPropertyName, expiredTokenAction !== 'ignore');
+    }
     hide(socket, session, session.restored !== undefined);
     return session;
   }
@@ -245,9 +248,9 @@ export class JwtSocketSessions implements SessionTransitions {
     session.deferred = undefined;
   }
 
-  endAttempt(session: JwtSocketSession): void {
-    if (!session.attempt) return;
-    endAttempt(session.attempt);
-    session.attempt = undefined;
+  endAttempt(session: JwtSocketSession, attempt = session.attempt): void {
+    if (!attempt) return;
+    endAttempt(attempt);
+    if (session.attempt === attempt) session.attempt = undefined;
   }
 }

@@ -39,10 +39,19 @@ export interface JwtSocketSession {
   hidden?: boolean;
   /** Rooms asked for while hidden (restored by recovery, joined by app code): joined on activation. */
   pendingRooms?: Set<string>;
+  /**
+   * Its token expired at some point ('reject-events'), now or in the session it recovered: its client's
+   * offset may predate the expiry, so a recovery of this session never replays missed packets.
+   */
+  expiredOnce?: boolean;
+  /** The identity rooms a socket left when its token expired ('reject-events'); room operations still reach it by them. */
+  expiredIdentityRooms?: readonly string[];
   /** Set for a socket restored by connection-state recovery until its first authentication. */
   restored?: RestoredSession;
   token?: string;
   claims?: JwtPayload;
+  /** `claims.sub` as the string that names it (see `identityClaim`). */
+  subject?: string;
   /** Epoch ms (with clock tolerance) after which the socket loses access; undefined when not enforced. */
   expiresAt?: number;
   /** Where the socket sits in the shared expiry schedule, if anywhere. */

@@ -70,8 +70,19 @@ export function classSocketMembers(socket: Socket): OverridableSocketMembers {
  */
 export function forgetRecoverySession(socket: Socket): void {
   const pid = (socket as unknown as { pid?: string }).pid;
-  const sessions = (socket.nsp.adapter as unknown as { sessions?: unknown }).sessions;
-  if (pid !== undefined && sessions instanceof Map) sessions.delete(pid);
+  if (pid !== undefined) forgetStoredSession(socket.nsp.adapter, pid);
+}
+
+/** Drops the recovery session of `pid` from socket.io's in-memory adapter (others keep none after a restore). */
+export function forgetStoredSession(adapter: object, pid: string): void {
+  const sessions = (adapter as { sessions?: unknown }).sessions;
+  if (sessions instanceof Map) sessions.delete(pid);
+}
+
+/** Whether a socket of this id is connected on the adapter's namespace. */
+export function isConnectedOn(adapter: object, id: unknown): boolean {
+  const namespace = (adapter as { nsp?: Namespace }).nsp;
+  return typeof id === 'string' && namespace?.sockets.has(id) === true;
 }
 
 /**
@@ -107,4 +118,78 @@ export function emitDirectly(socket: Socket, event: string, args: unknown[], ack
   }
   internals.notifyOutgoingListeners?.(packet);
   internals.packet(packet);
+}
+
+/** The rooms a room operation or broadcast selects, as socket.io's adapters pass them to `apply`. */
+export interface RoomSelection {
+  rooms: Set<string>;
+  except?: Set<string>;
+}
+
+type ApplyCallback = (socket: Socket) => void;
+
+/** The in-memory adapter's members every adapter inherits: each operation, local or asked by another node, runs `apply`. */
+interface ApplyingAdapter {
+  apply(selection: RoomSelection, callback: ApplyCallback): void;
+  _encode(packet: unknown, packetOptions: unknown): unknown;
+}
+
+interface ClientInternals {
+  _packet(packet: unknown, options?: unknown): void;
+}
+
+/** Sockets the adapter does not know (they are in none of its rooms) that its operations should still reach. */
+export interface UnlistedSockets {
+  /** Those a room operation selects: `fetchSockets`, `socketsJoin`, `socketsLeave`, `disconnectSockets`. */
+  selectedBy(selection: RoomSelection): Iterable<Socket>;
+  /** Those a broadcast selects: at most the one socket it is addressed to by id (`socket.emit` with recovery on). */
+  addressedBy(selection: RoomSelection): Iterable<Socket>;
+}
+
+/**
+ * Makes the adapter's operations on this node, asked here or by another node, reach `unlisted`
+ * sockets too. Every operation runs `apply`; socket.io-adapter's `broadcast` and `broadcastWithAck`
+ * encode their packet (`_encode`) just before, a room operation does not, which tells them apart.
+ * An adapter without both members is left as it is (its unlisted sockets stay out of reach).
+ */
+export function extendAdapterOperations(adapter: object, unlisted: UnlistedSockets): void {
+  const internals = adapter as Partial<ApplyingAdapter>;
+  const { apply, _encode: encode } = internals;
+  if (typeof apply !== 'function' || typeof encode !== 'function') return;
+  let broadcasting = false;
+  internals._encode = function (this: ApplyingAdapter, packet, packetOptions) {
+    // Only once it encoded: a packet that fails to (a BigInt...) throws before any `apply`.
+    const encoded = encode.call(this, packet, packetOptions);
+    broadcasting = true;
+    return encoded;
+  };
+  internals.apply = function (this: ApplyingAdapter, selection, callback) {
+    const isBroadcast = broadcasting;
+    broadcasting = false;
+    apply.call(this, selection, callback);
+    if (isBroadcast) {
+      for (const socket of unlisted.addressedBy(selection)) callback(socket);
+    } else {
+      for (const socket of unlisted.selectedBy(selection)) withEngineWritesMuted(socket, callback);
+    }
+  };
+}
+
+/**
+ * Runs `callback` with the socket's engine writes muted, in case a broadcast ever came without
+ * `_encode`: a broadcast writes the encoded packet to `socket.client.writeToEngine` directly, while
+ * the socket's own packets (the DISCONNECT of `disconnectSockets`) go through `client._packet`.
+ */
+function withEngineWritesMuted(socket: Socket, callback: ApplyCallback): void {
+  const holder = socket as unknown as { client: ClientInternals };
+  const client = holder.client;
+  holder.client = Object.create(client, {
+    writeToEngine: { value: () => undefined },
+    _packet: { value: (packet: unknown, options?: unknown) => client._packet(packet, options) },
+  }) as ClientInternals;
+  try {
+    callback(socket);
+  } finally {
+    holder.client = client;
+  }
 }

@@ -8,6 +8,7 @@ import { JwtSocketErrorCode } from '../protocol/error-codes';
 import { OptionsSecretProvider } from './options-secret-provider';
 import { RevocationCheck } from './revocation-check';
 import { SecretProvider } from './secret-provider';
+import type { TokenIdentity } from './token-identity';
 import { TokenVerifier } from './token-verifier';
 import type {
   JwtSocketHandshake,
@@ -457,46 +458,43 @@ describe('TokenVerifier: the RevocationCheck', () => {
   });
 });
 
-describe('TokenVerifier: onDecoded', () => {
-  it('static key: is called synchronously with the payload, before verify settles or the revocation check answers', async () => {
-    const onDecoded = jest.fn();
+describe('TokenVerifier: the identity filled in on decode', () => {
+  it('static key: is filled in synchronously, before verify settles or the revocation check answers', async () => {
+    const identity: TokenIdentity = {};
     let answerRevocation!: (revoked: boolean) => void;
     const check = new FnRevocationCheck(() => new Promise<boolean>((resolve) => (answerRevocation = resolve)));
-    const pending = staticVerifier({}, check).verify(hs256({ sub: 'alice', jti: 'j1' }), HANDSHAKE, onDecoded);
-    // No await yet: the callback already ran.
-    expect(onDecoded).toHaveBeenCalledTimes(1);
-    expect(onDecoded).toHaveBeenCalledWith(expect.objectContaining({ sub: 'alice', jti: 'j1' }));
+    const pending = staticVerifier({}, check).verify(hs256({ sub: 'alice', jti: 'j1' }), HANDSHAKE, identity);
+    // No await yet: the identity is already known.
+    expect(identity).toEqual({ subject: 'alice', tokenId: 'j1' });
     answerRevocation(false);
     await expect(pending).resolves.toMatchObject({ claims: { sub: 'alice' } });
-    expect(onDecoded).toHaveBeenCalledTimes(1);
+    expect(identity).toEqual({ subject: 'alice', tokenId: 'j1' });
   });
 
-  it('SecretProvider: is called synchronously with the (unverified) payload, before the key lookup answers', async () => {
-    const onDecoded = jest.fn();
+  it('SecretProvider: is filled in synchronously from the (unverified) payload, before the key lookup answers', async () => {
+    const identity: TokenIdentity = {};
     let answerKey!: (key: SecretAnswer) => void;
     const provider = new FnSecretProvider(() => new Promise<SecretAnswer>((resolve) => (answerKey = resolve)));
-    const pending = providerVerifier(provider).verify(hs256({ sub: 'alice' }), HANDSHAKE, onDecoded);
-    expect(onDecoded).toHaveBeenCalledTimes(1);
-    expect(onDecoded).toHaveBeenCalledWith(expect.objectContaining({ sub: 'alice' }));
+    const pending = providerVerifier(provider).verify(hs256({ sub: 'alice' }), HANDSHAKE, identity);
+    expect(identity).toEqual({ subject: 'alice', tokenId: undefined });
     answerKey(SECRET);
     await expect(pending).resolves.toMatchObject({ claims: { sub: 'alice' } });
-    expect(onDecoded).toHaveBeenCalledTimes(1);
   });
 
-  it('SecretProvider: is called before the payload is verified, even for a token that is then refused', async () => {
-    const onDecoded = jest.fn();
+  it('SecretProvider: is filled in before the payload is verified, even for a token that is then refused', async () => {
+    const identity: TokenIdentity = {};
     const verifier = providerVerifier(new FnSecretProvider(() => SECRET));
     const token = hs256({ sub: 'mallory' }, {}, 'another-secret-that-is-also-long-enough');
-    expect(await codeOf(verifier.verify(token, HANDSHAKE, onDecoded))).toBe(JwtSocketErrorCode.INVALID_TOKEN);
-    expect(onDecoded).toHaveBeenCalledWith(expect.objectContaining({ sub: 'mallory' }));
+    expect(await codeOf(verifier.verify(token, HANDSHAKE, identity))).toBe(JwtSocketErrorCode.INVALID_TOKEN);
+    expect(identity.subject).toBe('mallory');
   });
 
-  it('is not called for a token that does not decode', async () => {
-    const onDecoded = jest.fn();
+  it('stays empty for a token that does not decode', async () => {
+    const identity: TokenIdentity = {};
     for (const make of PATHS.map(([, each]) => each)) {
-      await codeOf(make().verify('not-a-jwt', HANDSHAKE, onDecoded));
+      await codeOf(make().verify('not-a-jwt', HANDSHAKE, identity));
     }
-    expect(onDecoded).not.toHaveBeenCalled();
+    expect(identity).toEqual({});
   });
 });
 

@@ -14,11 +14,14 @@ import { RevocationCheck } from './revocation-check';
 import { SecretProvider } from './secret-provider';
 import { boundedCall } from './bounded-call';
 import { asClaims, assertIdentityClaims, assertNoCriticalExtensions, decodeJwt, normalizeToken } from './token-shape';
+import { identityClaim, type TokenIdentity } from './token-identity';
 import { isVerificationKey } from './verification-key';
 
 export interface VerifiedToken {
   token: string;
   claims: JwtPayload;
+  /** `sub` as the string that names it (see `identityClaim`); undefined when the token names nobody. */
+  subject?: string;
   /** Epoch ms of `exp` plus the clock tolerance; undefined when the token has no `exp`. */
   expiresAt?: number;
 }
@@ -58,30 +61,26 @@ export class TokenVerifier {
   }
 
   /**
-   * `onDecoded` is called synchronously with the payload as soon as it is decoded, before any
-   * await (unverified on the key-lookup path), so the caller can tie the attempt to its identity.
+   * `identity` is filled in synchronously as soon as the token is decoded, before any await
+   * (unverified on the key-lookup path), so the caller's attempt is tied to the identity it claims.
    */
-  async verify(
-    rawToken: unknown,
-    handshake: JwtSocketHandshake,
-    onDecoded?: (payload: JwtPayload) => void,
-  ): Promise<VerifiedToken> {
+  async verify(rawToken: unknown, handshake: JwtSocketHandshake, identity?: TokenIdentity): Promise<VerifiedToken> {
     const token = normalizeToken(rawToken, this.options.maxTokenLength);
     const claims = this.staticKey
-      ? this.verifyWithStaticKey(token, this.staticKey, onDecoded)
-      : await this.verifyWithProvidedKey(token, handshake, onDecoded);
+      ? this.verifyWithStaticKey(token, this.staticKey, identity)
+      : await this.verifyWithProvidedKey(token, handshake, identity);
     assertIdentityClaims(claims);
     if (this.revocationCheck && (await this.isRevoked(claims))) {
       throw new UnauthorizedError(JwtSocketErrorCode.TOKEN_REVOKED);
     }
-    return { token, claims, expiresAt: this.expiresAt(claims) };
+    return { token, claims, subject: identityClaim(claims.sub), expiresAt: this.expiresAt(claims) };
   }
 
   /**
    * The hot path (a static key): jsonwebtoken decodes once and checks the pinned algorithms itself,
    * `none` included; `crit` is checked on the header it returns.
    */
-  private verifyWithStaticKey(token: string, key: KeyObject, onDecoded?: (payload: JwtPayload) => void): JwtPayload {
+  private verifyWithStaticKey(token: string, key: KeyObject, identity?: TokenIdentity): JwtPayload {
     let jwt: Jwt;
     try {
       jwt = verify(token, key, this.completeVerifyOptions);
@@ -92,7 +91,7 @@ export class TokenVerifier {
     }
     assertNoCriticalExtensions(jwt.header);
     const claims = asClaims(jwt.payload);
-    onDecoded?.(claims);
+    if (identity) noteIdentity(identity, claims);
     return claims;
   }
 
@@ -100,10 +99,10 @@ export class TokenVerifier {
   private async verifyWithProvidedKey(
     token: string,
     handshake: JwtSocketHandshake,
-    onDecoded?: (payload: JwtPayload) => void,
+    identity?: TokenIdentity,
   ): Promise<JwtPayload> {
     const jwt = decodeJwt(token);
-    onDecoded?.(jwt.payload as JwtPayload);
+    if (identity) noteIdentity(identity, jwt.payload as JwtPayload);
     this.assertAlgorithmAccepted(jwt.header.alg);
     assertNoCriticalExtensions(jwt.header);
     const key = await this.resolveKey(jwt, handshake);
@@ -197,4 +196,9 @@ function isEdDsaKey(key: KeyObject): boolean {
 
 function safeKid(jwt: Jwt): string {
   return typeof jwt.header.kid === 'string' ? quote(jwt.header.kid) : 'none';
+}
+
+function noteIdentity(identity: TokenIdentity, payload: JwtPayload): void {
+  identity.subject = identityClaim(payload.sub);
+  identity.tokenId = identityClaim(payload.jti);
 }
